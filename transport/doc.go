@@ -20,10 +20,15 @@
 //     owns delivery and survives a crash). A transport without an outbox returns [ErrNotConnected]
 //     while it is offline.
 //   - QoS 1 is at least once: receivers must expect duplicates (see package dedupe).
-//   - A client calls its handlers from one goroutine, in arrival order, and acknowledges a QoS 1
-//     message after its handler returns. A handler may Publish (including QoS 1), but it must not
-//     wait for inbound traffic — a synchronous [Client.Request] inside a handler would wait for a
-//     response queued behind the handler itself. Start a goroutine for that.
+//   - A client calls its handlers from one goroutine, in arrival order, and never from the
+//     goroutine that reads the connection: a handler may Publish (including QoS 1, which waits for
+//     an acknowledgement) and may make a Request, whose response is routed to it without passing
+//     through the handler queue. A handler that blocks delays the client's later deliveries, so
+//     hand long work to your own goroutine.
+//   - A QoS 1 message is acknowledged to the broker once the client has queued it for its
+//     handlers. A lost connection is covered by the broker's redelivery; a crash of the process
+//     between acknowledgement and handler is covered end to end by fleetkit's higher layers
+//     (the command outbox retries until a final state; telemetry carries sequence numbers).
 //   - Subscriptions survive reconnects: the transport re-establishes them.
 //
 // # Topics

@@ -34,6 +34,22 @@ type Client struct {
 	stop chan struct{} // closed by Close
 	done chan struct{} // closed when the manager goroutine has exited
 	once sync.Once
+
+	mbox mailbox
+}
+
+// mailbox decouples handlers from paho's reader: paho's routing goroutine must never wait for a
+// handler, or a handler waiting for an acknowledgement (a QoS 1 Publish) would wait for itself.
+// Messages queue here and one drainer goroutine, started on demand and gone when the queue is
+// empty, calls the handlers in arrival order.
+type mailbox struct {
+	mu      sync.Mutex
+	notFull *sync.Cond
+	q       []*transport.Message
+	head    int
+	running bool
+	limit   int
+	wg      sync.WaitGroup
 }
 
 type sub struct {
@@ -58,6 +74,8 @@ func New(cfg Config) (*Client, error) {
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
 	}
+	c.mbox.notFull = sync.NewCond(&c.mbox.mu)
+	c.mbox.limit = 64 * int(cfg.ReceiveMaximum)
 	c.subs = append(c.subs, &sub{filter: c.inbox.Topic(), qos: transport.AtLeastOnce, h: func(m *transport.Message) { c.inbox.Deliver(m) }})
 	if cfg.Outbox != nil {
 		if err := cfg.Outbox.attach(c); err != nil {
@@ -92,6 +110,10 @@ func (c *Client) Close() error {
 		close(c.stop)
 	})
 	<-c.done
+	c.mbox.mu.Lock()
+	c.mbox.notFull.Broadcast()
+	c.mbox.mu.Unlock()
+	c.mbox.wg.Wait()
 	return nil
 }
 
@@ -311,10 +333,55 @@ func (c *Client) resubscribe(ctx context.Context, pc *paho.Client, subs []*sub) 
 	return nil
 }
 
-// received routes an inbound PUBLISH to the matching handlers. paho calls it from one goroutine
-// and acknowledges a QoS 1 message after it returns.
+// received takes an inbound PUBLISH from paho's routing goroutine. Responses to this client's
+// requests go straight to the waiting request; everything else is queued for the handlers. paho
+// acknowledges a QoS 1 message when this returns, that is once it is queued: the broker's
+// redelivery covers a lost connection, and fleetkit's end-to-end retries (command outbox,
+// telemetry sequence numbers) cover a crash before the handler ran.
 func (c *Client) received(pr paho.PublishReceived) (bool, error) {
 	m := fromPaho(pr.Packet)
+	if m.Topic == c.inbox.Topic() {
+		c.inbox.Deliver(m)
+		return true, nil
+	}
+	b := &c.mbox
+	b.mu.Lock()
+	for len(b.q)-b.head >= b.limit && !c.isClosed() {
+		b.notFull.Wait() // back-pressure on a flood the handlers cannot keep up with
+	}
+	b.q = append(b.q, m)
+	if !b.running {
+		b.running = true
+		b.wg.Add(1)
+		go c.drain()
+	}
+	b.mu.Unlock()
+	return true, nil
+}
+
+func (c *Client) drain() {
+	b := &c.mbox
+	defer b.wg.Done()
+	for {
+		b.mu.Lock()
+		if b.head == len(b.q) {
+			b.q, b.head, b.running = b.q[:0], 0, false
+			if cap(b.q) > 4*b.limit {
+				b.q = nil
+			}
+			b.mu.Unlock()
+			return
+		}
+		m := b.q[b.head]
+		b.q[b.head] = nil
+		b.head++
+		b.notFull.Signal()
+		b.mu.Unlock()
+		c.dispatch(m)
+	}
+}
+
+func (c *Client) dispatch(m *transport.Message) {
 	c.mu.Lock()
 	var hs []transport.Handler
 	for _, s := range c.subs {
@@ -326,7 +393,6 @@ func (c *Client) received(pr paho.PublishReceived) (bool, error) {
 	for _, h := range hs {
 		h(m)
 	}
-	return true, nil
 }
 
 func (c *Client) current() (*paho.Client, *ackSession, int) {
