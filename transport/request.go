@@ -115,7 +115,9 @@ type RemoteError struct {
 	Message string
 }
 
-func (e *RemoteError) Error() string { return "transport: responder of " + quote(e.Topic) + ": " + e.Message }
+func (e *RemoteError) Error() string {
+	return "transport: responder of " + quote(e.Topic) + ": " + e.Message
+}
 
 // RequestHandler answers one request. A returned error is sent back to the requester, which sees
 // a *RemoteError.

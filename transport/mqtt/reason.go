@@ -66,7 +66,7 @@ var reasonNames = map[ReasonCode]string{
 	RetainNotSupported: "retain not supported", QoSNotSupported: "QoS not supported", UseAnotherServer: "use another server",
 	ServerMoved: "server moved", SharedSubscriptionsNotSupp: "shared subscriptions not supported",
 	ConnectionRateExceeded: "connection rate exceeded", MaximumConnectTime: "maximum connect time",
-	SubscriptionIDsNotSupported: "subscription identifiers not supported",
+	SubscriptionIDsNotSupported:  "subscription identifiers not supported",
 	WildcardSubscriptionsNotSupp: "wildcard subscriptions not supported",
 }
 
