@@ -92,8 +92,8 @@ func (p Policy) validate(target float64, span time.Duration) error {
 
 // Alert is a firing row: which row, what it saw, and since when.
 type Alert struct {
-	Rule          int       // index of the row in the SLO's Policy
-	Severity      Severity  // the row's severity
+	Rule          int      // index of the row in the SLO's Policy
+	Severity      Severity // the row's severity
 	LongWindow    time.Duration
 	ShortWindow   time.Duration
 	Threshold     float64   // the row's BurnRate
