@@ -380,7 +380,7 @@ type fixedSource struct {
 }
 
 func (f *fixedSource) Count(_ time.Time, w time.Duration) (Count, error) { return f.counts[w], f.err }
-func (f *fixedSource) Span() time.Duration                              { return f.span }
+func (f *fixedSource) Span() time.Duration                               { return f.span }
 
 func TestEvaluateSourceError(t *testing.T) {
 	boom := errors.New("boom")

@@ -12,8 +12,9 @@ const (
 
 // WindowConfig lays out a [Counter]'s two rings of buckets. The zero value selects every default.
 //
-// Recent events are kept at Resolution for FineSpan; every event is also kept at CoarseResolution
-// for Span. A window no longer than FineSpan is answered from fine buckets only; a longer window
+// Recent events are kept at Resolution for FineSpan + CoarseResolution; every event is also kept
+// at CoarseResolution for Span. A window no longer than FineSpan, ending no earlier than
+// CoarseResolution before the newest event, is answered from fine buckets only; a longer window
 // takes its recent part from fine buckets and its older part from coarse buckets, so only the
 // window's oldest edge is coarse (see the package documentation, "Accuracy").
 type WindowConfig struct {
@@ -109,8 +110,8 @@ type bucket struct {
 // Counter is a streaming, bounded-memory sliding-window counter of good and total events.
 //
 // Time is passed in by the caller; a Counter starts no goroutines and uses no timers. Its memory is
-// fixed at construction: 16 bytes per bucket, (FineSpan/Resolution + Span/CoarseResolution + 1)
-// buckets (17,296 bytes with the defaults). A Counter is not safe for concurrent use; callers that
+// fixed at construction: 16 bytes per bucket, (FineSpan + CoarseResolution)/Resolution +
+// Span/CoarseResolution + 1 buckets (1,141 buckets, 18,256 bytes with the defaults). A Counter is not safe for concurrent use; callers that
 // share one guard it with a mutex.
 type Counter struct {
 	cfg     WindowConfig
@@ -132,10 +133,13 @@ func NewCounter(cfg WindowConfig) (*Counter, error) {
 		return nil, err
 	}
 	res := int64(cfg.Resolution)
-	nf := (int64(cfg.FineSpan) + res - 1) / res
+	n := (int64(cfg.FineSpan) + res - 1) / res
 	cr := int64(cfg.CoarseResolution)
 	nc := (int64(cfg.Span)+cr-1)/cr + 1
-	cfg.FineSpan = time.Duration(nf * res)
+	cfg.FineSpan = time.Duration(n * res)
+	// One coarse bucket of slack: a window of FineSpan ending up to CoarseResolution before the
+	// newest event is still answered from fine buckets.
+	nf := n + cr/res
 	return &Counter{
 		cfg:    cfg,
 		res:    res,
