@@ -64,3 +64,18 @@ func TestTinyGoPackagesImportOnlyTheStandardLibrary(t *testing.T) {
 		}
 	}
 }
+
+// TestTinyGoMainLinksEveryPackage keeps the cortex-m compile check complete.
+func TestTinyGoMainLinksEveryPackage(t *testing.T) {
+	cmd := exec.Command("go", "list", "-f", "{{join .Imports \"\\n\"}}", "./tinygomain")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	imports := strings.Fields(string(out))
+	for _, p := range TinyGo {
+		if !slices.Contains(imports, module+"/"+p) {
+			t.Errorf("tinygomain does not import %s: add it so .ci/run compile-checks it for cortex-m", p)
+		}
+	}
+}

@@ -1,0 +1,9 @@
+// Command tinygomain links every TinyGo-friendly package into one program so that .ci/run can
+// compile-check them for a microcontroller target (cortex-m-qemu). It is not meant to be run.
+package main
+
+import (
+	_ "github.com/fleetkit/fleetkit/slo"
+)
+
+func main() {}
