@@ -6,7 +6,7 @@ import (
 )
 
 // Default sketch layout: 2% relative accuracy for values from 1e5 to 8.64e13 (100µs to 24h in
-// nanoseconds), 515 buckets.
+// nanoseconds): 516 buckets plus one below Min and one above Max.
 const (
 	DefaultRelativeAccuracy = 0.02
 	DefaultSketchMin        = 1e5
@@ -94,7 +94,14 @@ func (l *layout) value(i int) float64 {
 
 // quantile walks the buckets in value order. countAt(i) is the count of bucket i, with i = -1 the
 // below-min bucket and i = n the above-max bucket; total is their sum; lo and hi the observed extremes.
+// The extremes are exact: q = 0 reads lo and q = 1 reads hi.
 func (l *layout) quantile(q float64, total uint64, lo, hi float64, countAt func(i int) uint64) float64 {
+	switch q {
+	case 0:
+		return lo
+	case 1:
+		return hi
+	}
 	rank := q * float64(total-1)
 	var cum uint64
 	for i := -1; i <= l.n; i++ {
@@ -119,7 +126,7 @@ func (l *layout) quantile(q float64, total uint64, lo, hi float64, countAt func(
 // log-bucketed histogram in the manner of DDSketch (Masson, Rim and Lee, "DDSketch: A Fast and
 // Fully-Mergeable Quantile Sketch with Relative-Error Guarantees", VLDB 2019), with a fixed,
 // dense set of buckets between Min and Max. Memory is 8 bytes per bucket:
-// ceil(ln(Max/Min)/ln((1+α)/(1-α)))+3 buckets, 4,136 bytes of counts with the defaults.
+// about ln(Max/Min)/ln((1+α)/(1-α))+3 buckets: 518 buckets, 4,144 bytes of counts with the defaults.
 // A Sketch is not safe for concurrent use.
 type Sketch struct {
 	l      layout
@@ -171,6 +178,7 @@ func (s *Sketch) Max() float64 { return s.hi }
 
 // Quantile returns the q-quantile (q in [0, 1]) of the values recorded: the value of rank
 // floor(q·(n-1)) in sorted order, within RelativeAccuracy of it when it lies in [Min, Max].
+// Quantiles 0 and 1 are the exact smallest and largest values recorded.
 // It returns [ErrNoData] when the sketch is empty and an [ArgumentError] when q is outside [0, 1].
 func (s *Sketch) Quantile(q float64) (float64, error) {
 	if !(q >= 0 && q <= 1) {
