@@ -35,21 +35,7 @@ type Client struct {
 	done chan struct{} // closed when the manager goroutine has exited
 	once sync.Once
 
-	mbox mailbox
-}
-
-// mailbox decouples handlers from paho's reader: paho's routing goroutine must never wait for a
-// handler, or a handler waiting for an acknowledgement (a QoS 1 Publish) would wait for itself.
-// Messages queue here and one drainer goroutine, started on demand and gone when the queue is
-// empty, calls the handlers in arrival order.
-type mailbox struct {
-	mu      sync.Mutex
-	notFull *sync.Cond
-	q       []*transport.Message
-	head    int
-	running bool
-	limit   int
-	wg      sync.WaitGroup
+	mbox transport.Mailbox // between paho's reader and the handlers
 }
 
 type sub struct {
@@ -74,8 +60,7 @@ func New(cfg Config) (*Client, error) {
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
 	}
-	c.mbox.notFull = sync.NewCond(&c.mbox.mu)
-	c.mbox.limit = 64 * int(cfg.ReceiveMaximum)
+	c.mbox = transport.Mailbox{Dispatch: c.dispatch, Limit: 64 * int(cfg.ReceiveMaximum)}
 	c.subs = append(c.subs, &sub{filter: c.inbox.Topic(), qos: transport.AtLeastOnce, h: func(m *transport.Message) { c.inbox.Deliver(m) }})
 	if cfg.Outbox != nil {
 		if err := cfg.Outbox.attach(c); err != nil {
@@ -110,10 +95,7 @@ func (c *Client) Close() error {
 		close(c.stop)
 	})
 	<-c.done
-	c.mbox.mu.Lock()
-	c.mbox.notFull.Broadcast()
-	c.mbox.mu.Unlock()
-	c.mbox.wg.Wait()
+	c.mbox.Close()
 	return nil
 }
 
@@ -344,41 +326,8 @@ func (c *Client) received(pr paho.PublishReceived) (bool, error) {
 		c.inbox.Deliver(m)
 		return true, nil
 	}
-	b := &c.mbox
-	b.mu.Lock()
-	for len(b.q)-b.head >= b.limit && !c.isClosed() {
-		b.notFull.Wait() // back-pressure on a flood the handlers cannot keep up with
-	}
-	b.q = append(b.q, m)
-	if !b.running {
-		b.running = true
-		b.wg.Add(1)
-		go c.drain()
-	}
-	b.mu.Unlock()
+	c.mbox.Put(m)
 	return true, nil
-}
-
-func (c *Client) drain() {
-	b := &c.mbox
-	defer b.wg.Done()
-	for {
-		b.mu.Lock()
-		if b.head == len(b.q) {
-			b.q, b.head, b.running = b.q[:0], 0, false
-			if cap(b.q) > 4*b.limit {
-				b.q = nil
-			}
-			b.mu.Unlock()
-			return
-		}
-		m := b.q[b.head]
-		b.q[b.head] = nil
-		b.head++
-		b.notFull.Signal()
-		b.mu.Unlock()
-		c.dispatch(m)
-	}
 }
 
 func (c *Client) dispatch(m *transport.Message) {
