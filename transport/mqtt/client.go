@@ -28,20 +28,14 @@ type Client struct {
 	conn    *paho.Client // nil while disconnected
 	session *ackSession  // the current connection's session state
 	maxPkt  int          // broker's maximum packet size, 0 = unlimited
-	subs    []*sub       // in subscription order
 	closed  bool
 
 	stop chan struct{} // closed by Close
 	done chan struct{} // closed when the manager goroutine has exited
 	once sync.Once
 
-	mbox transport.Mailbox // between paho's reader and the handlers
-}
-
-type sub struct {
-	filter string
-	qos    transport.QoS
-	h      transport.Handler
+	mbox   transport.Mailbox // between paho's reader and the handlers
+	router transport.Router  // subscriptions, in subscription order
 }
 
 var _ transport.Client = (*Client)(nil)
@@ -60,8 +54,10 @@ func New(cfg Config) (*Client, error) {
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
 	}
-	c.mbox = transport.Mailbox{Dispatch: c.dispatch, Limit: 64 * int(cfg.ReceiveMaximum)}
-	c.subs = append(c.subs, &sub{filter: c.inbox.Topic(), qos: transport.AtLeastOnce, h: func(m *transport.Message) { c.inbox.Deliver(m) }})
+	c.mbox = transport.Mailbox{Dispatch: c.router.Dispatch, Limit: 64 * int(cfg.ReceiveMaximum)}
+	// The response inbox: received() hands its messages to the inbox directly; the route only
+	// makes the connection subscribe to it.
+	c.router.Add(&transport.Route{Filter: c.inbox.Topic(), QoS: transport.AtLeastOnce, Handler: func(*transport.Message) {}})
 	if cfg.Outbox != nil {
 		if err := cfg.Outbox.attach(c); err != nil {
 			return nil, err
@@ -255,8 +251,8 @@ func (c *Client) serve(ctx context.Context, pc *paho.Client, sess *ackSession, c
 	if ca.Properties != nil && ca.Properties.MaximumPacketSize != nil {
 		c.maxPkt = int(*ca.Properties.MaximumPacketSize)
 	}
-	subs := append([]*sub(nil), c.subs...)
 	c.mu.Unlock()
+	subs := c.router.Routes()
 
 	var lost error
 	if err := c.resubscribe(ctx, pc, subs); err != nil {
@@ -293,13 +289,13 @@ func (c *Client) serve(ctx context.Context, pc *paho.Client, sess *ackSession, c
 
 // resubscribe (re-)establishes every subscription on a new connection in one SUBSCRIBE packet.
 // Retain handling 1 sends retained messages only for subscriptions the session did not have.
-func (c *Client) resubscribe(ctx context.Context, pc *paho.Client, subs []*sub) error {
+func (c *Client) resubscribe(ctx context.Context, pc *paho.Client, subs []*transport.Route) error {
 	if len(subs) == 0 {
 		return nil
 	}
 	s := &paho.Subscribe{}
 	for _, x := range subs {
-		s.Subscriptions = append(s.Subscriptions, paho.SubscribeOptions{Topic: x.filter, QoS: byte(x.qos), RetainHandling: 1})
+		s.Subscriptions = append(s.Subscriptions, paho.SubscribeOptions{Topic: x.Filter, QoS: byte(x.QoS), RetainHandling: 1})
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.PacketTimeout)
 	defer cancel()
@@ -309,7 +305,7 @@ func (c *Client) resubscribe(ctx context.Context, pc *paho.Client, subs []*sub) 
 	}
 	for i, code := range sa.Reasons {
 		if code >= 0x80 && i < len(subs) {
-			c.cfg.Logger.Error("mqtt re-subscribe refused", "filter", subs[i].filter, "reason", ReasonCode(code).String())
+			c.cfg.Logger.Error("mqtt re-subscribe refused", "filter", subs[i].Filter, "reason", ReasonCode(code).String())
 		}
 	}
 	return nil
@@ -328,20 +324,6 @@ func (c *Client) received(pr paho.PublishReceived) (bool, error) {
 	}
 	c.mbox.Put(m)
 	return true, nil
-}
-
-func (c *Client) dispatch(m *transport.Message) {
-	c.mu.Lock()
-	var hs []transport.Handler
-	for _, s := range c.subs {
-		if transport.Match(s.filter, m.Topic) {
-			hs = append(hs, s.h)
-		}
-	}
-	c.mu.Unlock()
-	for _, h := range hs {
-		h(m)
-	}
 }
 
 func (c *Client) current() (*paho.Client, *ackSession, int) {
@@ -429,19 +411,18 @@ func (c *Client) Subscribe(ctx context.Context, filter string, qos transport.QoS
 	if h == nil {
 		return nil, errors.New("mqtt: subscribe: nil handler")
 	}
-	s := &sub{filter: filter, qos: qos, h: h}
 	c.mu.Lock()
-	if c.closed {
-		c.mu.Unlock()
+	closed, pc := c.closed, c.conn
+	c.mu.Unlock()
+	if closed {
 		return nil, transport.ErrClosed
 	}
-	c.subs = append(c.subs, s)
-	pc := c.conn
-	c.mu.Unlock()
+	rt := &transport.Route{Filter: filter, QoS: qos, Handler: h}
+	held := c.router.Add(rt)
 	if pc != nil {
 		sa, err := pc.Subscribe(ctx, &paho.Subscribe{Subscriptions: []paho.SubscribeOptions{{Topic: filter, QoS: byte(qos)}}})
 		if sa != nil && len(sa.Reasons) == 1 && sa.Reasons[0] >= 0x80 {
-			c.removeSub(s)
+			c.router.Remove(rt)
 			re := &ReasonError{Packet: "SUBACK", Code: ReasonCode(sa.Reasons[0]), Topic: filter}
 			if sa.Properties != nil {
 				re.Reason = sa.Properties.ReasonString
@@ -449,18 +430,22 @@ func (c *Client) Subscribe(ctx context.Context, filter string, qos transport.QoS
 			return nil, re
 		}
 		if err != nil && ctx.Err() != nil {
-			c.removeSub(s)
+			c.router.Remove(rt)
 			return nil, transport.ContextError(ctx.Err())
 		}
 		// Any other error means the connection dropped: the subscription is kept and the next
 		// connection establishes it.
 	}
+	for _, m := range held {
+		c.mbox.Put(m) // messages of a resumed session that arrived before this subscription
+	}
 	return transport.NewSubscription(filter, qos, func(ctx context.Context) error {
-		if !c.removeSub(s) {
+		removed, inUse := c.router.Remove(rt)
+		if !removed || inUse {
 			return nil
 		}
 		pc, _, _ := c.current()
-		if pc == nil || c.hasFilter(filter) {
+		if pc == nil {
 			return nil
 		}
 		_, err := pc.Unsubscribe(ctx, &paho.Unsubscribe{Topics: []string{filter}})
@@ -469,29 +454,6 @@ func (c *Client) Subscribe(ctx context.Context, filter string, qos transport.QoS
 		}
 		return nil
 	}), nil
-}
-
-func (c *Client) removeSub(s *sub) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for i, x := range c.subs {
-		if x == s {
-			c.subs = append(c.subs[:i:i], c.subs[i+1:]...)
-			return true
-		}
-	}
-	return false
-}
-
-func (c *Client) hasFilter(f string) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, x := range c.subs {
-		if x.filter == f {
-			return true
-		}
-	}
-	return false
 }
 
 // Request publishes m with the client's response inbox (fk/v1/{ClientID}/rsp/in) and waits for
