@@ -1,6 +1,9 @@
 package slo
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // DefaultMaxGap is the longest sampling interval a [Connectivity] SLI credits.
 const DefaultMaxGap = 5 * time.Minute
@@ -59,6 +62,12 @@ func (c *Connectivity) Observe(now time.Time, connected, registered int) error {
 	}
 	if connected > registered {
 		return &ArgumentError{Arg: "connected", Rule: "must not exceed registered"}
+	}
+	if err := checkTime(now); err != nil {
+		return err
+	}
+	if ms := uint64(c.maxGap/time.Millisecond) + 1; uint64(registered) > math.MaxUint64/ms {
+		return &ArgumentError{Arg: "registered", Rule: "registered × MaxGap in milliseconds overflows 64 bits"}
 	}
 	if c.started && now.Before(c.last) {
 		return &ArgumentError{Arg: "now", Rule: "must not be before the previous sample " + c.last.UTC().Format(time.RFC3339Nano)}

@@ -1,6 +1,9 @@
 package slo
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // Default window layout: one-minute buckets for the last six hours, one-hour buckets for 30 days.
 const (
@@ -182,6 +185,20 @@ func mod(a, n int64) int {
 
 func (c *Counter) index(t time.Time) int64 { return floorDiv(t.UnixNano(), c.res) }
 
+// Times whose Unix nanoseconds fit an int64: 1678 to 2262.
+const (
+	minUnix = math.MinInt64/int64(time.Second) + 1
+	maxUnix = math.MaxInt64/int64(time.Second) - 1
+)
+
+// checkTime rejects times that time.Time.UnixNano cannot represent.
+func checkTime(t time.Time) error {
+	if s := t.Unix(); s < minUnix || s > maxUnix {
+		return &ArgumentError{Arg: "now", Rule: "must be between the years 1678 and 2262 (Unix nanoseconds fit 64 bits)"}
+	}
+	return nil
+}
+
 // advance moves the newest bucket forward to fine index to, clearing buckets that fall out.
 func (c *Counter) advance(to int64) {
 	if !c.started {
@@ -224,12 +241,22 @@ func (c *Counter) Observe(now time.Time, good bool) error {
 // Add records total events at now, good of them good. Events may arrive late: an event older
 // than the newest one lands in the bucket of its own time while that bucket is retained (fine
 // buckets for FineSpan, coarse buckets for Span). Older events are refused with a [StaleError]
-// and counted by [Counter.Rejected]; good > total is an [ArgumentError]. Add does not allocate.
+// and counted by [Counter.Rejected]. good > total, a time outside the years 1678 to 2262 and a
+// bucket total that would overflow 64 bits are an [ArgumentError]. Add does not allocate.
 func (c *Counter) Add(now time.Time, good, total uint64) error {
 	if good > total {
 		return &ArgumentError{Arg: "good", Rule: "must not exceed total"}
 	}
+	if err := checkTime(now); err != nil {
+		return err
+	}
 	i := c.index(now)
+	if j := floorDiv(i, c.ratio); c.started && j > floorDiv(c.head, c.ratio)-int64(len(c.coarse)) && j <= floorDiv(c.head, c.ratio) {
+		// The coarse bucket holds every event of its fine buckets: if it cannot overflow, neither can they.
+		if b := c.coarse[mod(j, int64(len(c.coarse)))]; b.total+total < b.total {
+			return &ArgumentError{Arg: "total", Rule: "bucket total would overflow 64 bits"}
+		}
+	}
 	c.advance(i)
 	nf := int64(len(c.fine))
 	if i > c.head-nf {
@@ -261,6 +288,9 @@ func (c *Counter) Add(now time.Time, good, total uint64) error {
 func (c *Counter) Count(now time.Time, window time.Duration) (Count, error) {
 	if window <= 0 || window > c.cfg.Span {
 		return Count{}, &WindowError{Window: window, Span: c.cfg.Span}
+	}
+	if err := checkTime(now); err != nil {
+		return Count{}, err
 	}
 	if !c.started {
 		return Count{}, nil

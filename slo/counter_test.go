@@ -306,3 +306,29 @@ func TestCounterModel(t *testing.T) {
 		}
 	}
 }
+
+func TestCounterInputLimits(t *testing.T) {
+	c, _ := NewCounter(WindowConfig{})
+	for _, at := range []time.Time{{}, time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC)} {
+		var ae *ArgumentError
+		if err := c.Add(at, 1, 1); !errors.As(err, &ae) || ae.Arg != "now" {
+			t.Errorf("Add(%v): %v", at, err)
+		}
+		if _, err := c.Count(at, time.Hour); !errors.As(err, &ae) || ae.Arg != "now" {
+			t.Errorf("Count(%v): %v", at, err)
+		}
+	}
+	if _, err := c.Count(t0, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Add(t0, 0, 1<<63); err != nil {
+		t.Fatal(err)
+	}
+	var ae *ArgumentError
+	if err := c.Add(t0, 0, 1<<63); !errors.As(err, &ae) || ae.Arg != "total" {
+		t.Errorf("overflowing bucket: %v", err)
+	}
+	if got, _ := c.Count(t0, time.Minute); got != (Count{0, 1 << 63}) {
+		t.Errorf("a refused Add changed the counter: %+v", got)
+	}
+}

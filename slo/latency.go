@@ -151,6 +151,9 @@ func (l *Latency) Quantile(now time.Time, q float64) (time.Duration, error) {
 	if !(q >= 0 && q <= 1) {
 		return 0, &ArgumentError{Arg: "q", Rule: "must be in [0, 1], got " + formatFloat(q)}
 	}
+	if err := checkTime(now); err != nil {
+		return 0, err
+	}
 	idx := floorDiv(now.UnixNano(), l.interval)
 	k := int64(len(l.slots))
 	var valid uint64

@@ -277,3 +277,22 @@ func TestDuplicates(t *testing.T) {
 		t.Errorf("bad window: %v", err)
 	}
 }
+
+func TestSLIInputLimits(t *testing.T) {
+	ancient := time.Date(1500, 1, 1, 0, 0, 0, 0, time.UTC)
+	l, _ := NewLatency(LatencyConfig{Threshold: time.Second})
+	if err := l.Observe(ancient, time.Second); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("Latency.Observe: %v", err)
+	}
+	if _, err := l.Quantile(ancient, 0.5); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("Latency.Quantile: %v", err)
+	}
+	c, _ := NewConnectivity(ConnectivityConfig{})
+	if err := c.Observe(ancient, 1, 1); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("Connectivity.Observe: %v", err)
+	}
+	var ae *ArgumentError
+	if err := c.Observe(t0, 0, math.MaxInt64); !errors.As(err, &ae) || ae.Arg != "registered" {
+		t.Errorf("huge fleet: %v", err)
+	}
+}
