@@ -92,14 +92,14 @@ func (p Policy) validate(target float64, span time.Duration) error {
 
 // Alert is a firing row: which row, what it saw, and since when.
 type Alert struct {
-	Rule          int      // index of the row in the SLO's Policy
-	Severity      Severity // the row's severity
-	LongWindow    time.Duration
-	ShortWindow   time.Duration
-	Threshold     float64   // the row's BurnRate
-	LongBurnRate  float64   // burn rate observed over LongWindow
-	ShortBurnRate float64   // burn rate observed over ShortWindow
-	Since         time.Time // the evaluation at which the row started firing
+	Rule          int           // index of the row in the SLO's Policy
+	Severity      Severity      // the row's severity
+	LongWindow    time.Duration // the row's long window
+	ShortWindow   time.Duration // the row's short window
+	Threshold     float64       // the row's BurnRate
+	LongBurnRate  float64       // burn rate observed over LongWindow
+	ShortBurnRate float64       // burn rate observed over ShortWindow
+	Since         time.Time     // the evaluation at which the row started firing
 }
 
 // TransitionKind says whether a severity started or stopped firing.
@@ -135,7 +135,7 @@ type Transition struct {
 // Evaluation is the result of [SLO.Evaluate]. Reuse one Evaluation across calls to avoid
 // allocating: Evaluate truncates and refills its slices.
 type Evaluation struct {
-	At          time.Time
+	At          time.Time    // the now of the evaluation
 	Alerts      []Alert      // firing rows, in Policy order
 	Transitions []Transition // severity changes since the previous evaluation, in first-row order
 }
@@ -188,6 +188,26 @@ func (s *SLO) Evaluate(now time.Time, ev *Evaluation) error {
 		}
 	}
 	return nil
+}
+
+// Firing reports whether any row of sev was firing at the last [SLO.Evaluate] (for exporters
+// and dashboards that read state without evaluating).
+func (s *SLO) Firing(sev Severity) bool {
+	for _, st := range s.sevs {
+		if st.sev == sev {
+			return st.firing
+		}
+	}
+	return false
+}
+
+// Severities returns the policy's distinct severities in first-row order.
+func (s *SLO) Severities() []Severity {
+	out := make([]Severity, len(s.sevs))
+	for i, st := range s.sevs {
+		out[i] = st.sev
+	}
+	return out
 }
 
 func (s *SLO) readWindows(now time.Time) error {

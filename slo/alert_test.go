@@ -328,6 +328,9 @@ func TestEvaluateSameSeverityORed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !slices.Equal(s.Severities(), []Severity{Page, Ticket}) {
+		t.Errorf("Severities %v", s.Severities())
+	}
 	set := func(ratio1h, ratio6h float64) {
 		for _, w := range []time.Duration{5 * time.Minute, time.Hour} {
 			src.counts[w] = Count{Good: uint64(1e6 * (1 - ratio1h)), Total: 1e6}
@@ -368,6 +371,9 @@ func TestEvaluateSameSeverityORed(t *testing.T) {
 		}
 		if !slices.Equal(rules, st.rules) || !slices.Equal(kinds, st.trans) {
 			t.Errorf("step %d: rows %v transitions %v, want %v %v", i, rules, kinds, st.rules, st.trans)
+		}
+		if s.Firing(Page) != (len(st.rules) > 0) || s.Firing(Ticket) || s.Firing("nonesuch") {
+			t.Errorf("step %d: Firing(page) = %v", i, s.Firing(Page))
 		}
 	}
 }

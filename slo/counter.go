@@ -24,8 +24,9 @@ type WindowConfig struct {
 	// Resolution is the width of a fine bucket. Default [DefaultResolution] (1 minute).
 	// It must be at least one millisecond.
 	Resolution time.Duration
-	// FineSpan is how far back fine buckets reach. Default [DefaultFineSpan] (6 hours).
-	// It is rounded up to a whole number of Resolution and must be at least CoarseResolution.
+	// FineSpan is the longest window answered from fine buckets alone. Default [DefaultFineSpan]
+	// (6 hours). It is rounded up to a whole number of Resolution and must be at least
+	// CoarseResolution; fine buckets reach back FineSpan + CoarseResolution.
 	FineSpan time.Duration
 	// CoarseResolution is the width of a coarse bucket. Default [DefaultCoarseResolution] (1 hour).
 	// It must be a whole multiple of Resolution.
@@ -66,8 +67,10 @@ func (c WindowConfig) validate(prefix string) error {
 	case c.Span < c.FineSpan:
 		return &ConfigError{Field: prefix + "Span", Rule: "must be at least FineSpan " + c.FineSpan.String() +
 			", got " + c.Span.String()}
-	case c.Span/c.CoarseResolution > 1<<20 || c.FineSpan/c.Resolution > 1<<20:
-		return &ConfigError{Field: prefix + "Span", Rule: "more than 1<<20 buckets in one ring"}
+	case c.FineSpan/c.Resolution > 1<<20:
+		return &ConfigError{Field: prefix + "FineSpan", Rule: "more than 1<<20 fine buckets"}
+	case c.Span/c.CoarseResolution > 1<<20:
+		return &ConfigError{Field: prefix + "Span", Rule: "more than 1<<20 coarse buckets"}
 	}
 	return nil
 }
@@ -161,9 +164,9 @@ func (c *Counter) Span() time.Duration { return c.cfg.Span }
 // Rejected returns how many events (their total) were refused with [ErrTooOld] since construction.
 func (c *Counter) Rejected() uint64 { return c.rejected }
 
-// MemoryBytes returns the bytes held by the counter's buckets and header.
+// MemoryBytes returns the bytes held by the counter: its buckets and its header.
 func (c *Counter) MemoryBytes() int {
-	const bucketSize, header = 16, 112
+	const bucketSize, header = 16, 120
 	return (len(c.fine)+len(c.coarse))*bucketSize + header
 }
 

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 func TestWindowConfigErrors(t *testing.T) {
@@ -18,7 +19,8 @@ func TestWindowConfigErrors(t *testing.T) {
 		{WindowConfig{CoarseResolution: 30 * time.Second}, "Window.CoarseResolution"},
 		{WindowConfig{FineSpan: 30 * time.Minute}, "Window.FineSpan"},
 		{WindowConfig{Span: time.Hour}, "Window.Span"},
-		{WindowConfig{Resolution: time.Millisecond, FineSpan: 2 * time.Hour}, "Window.Span"},
+		{WindowConfig{Resolution: time.Millisecond, FineSpan: 2 * time.Hour}, "Window.FineSpan"},
+		{WindowConfig{CoarseResolution: time.Minute, Span: 2000 * 24 * time.Hour}, "Window.Span"},
 	} {
 		_, err := NewCounter(tc.cfg)
 		var ce *ConfigError
@@ -47,7 +49,7 @@ func TestCounterDefaults(t *testing.T) {
 	if len(c.fine) != 420 || len(c.coarse) != 721 {
 		t.Errorf("rings %d fine, %d coarse", len(c.fine), len(c.coarse))
 	}
-	if got := c.MemoryBytes(); got != 18256+112 {
+	if got := c.MemoryBytes(); got != 18256+int(unsafe.Sizeof(Counter{})) {
 		t.Errorf("MemoryBytes = %d", got)
 	}
 }

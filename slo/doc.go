@@ -103,7 +103,8 @@
 //
 // An exporter (Prometheus or another) needs nothing private: [SLO.Windows], [SLO.Count],
 // [SLO.BurnRate], [SLO.BudgetRemaining], [SLO.BudgetConsumed], [SLO.TimeToExhaustion],
-// [SLO.Policy], [Latency.Quantile] and the [Evaluation] of the last [SLO.Evaluate].
+// [SLO.Policy], [SLO.Severities], [SLO.Firing], [Latency.Quantile] and the [Evaluation] of the
+// last [SLO.Evaluate].
 //
 // # Errors
 //

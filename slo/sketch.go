@@ -218,5 +218,5 @@ func (s *Sketch) Reset() {
 	s.total, s.lo, s.hi = 0, 0, 0
 }
 
-// MemoryBytes returns the bytes held by the sketch's buckets and header.
-func (s *Sketch) MemoryBytes() int { return len(s.counts)*8 + 112 }
+// MemoryBytes returns the bytes held by the sketch: its buckets and its header.
+func (s *Sketch) MemoryBytes() int { return len(s.counts)*8 + 96 }
