@@ -153,7 +153,8 @@ func (e *Evaluation) Firing(sev Severity) bool {
 // Evaluate reads every window of the policy at now, decides which rows fire and records which
 // severities fired or resolved since the previous call, into ev. Each distinct window is read
 // once. Call it on a regular cadence (every Resolution, say) with non-decreasing now; the SLO
-// remembers firing state between calls so a caller notifies once per Fired transition.
+// remembers firing state between calls so a caller notifies once per Fired transition. When the
+// source returns an error, Evaluate returns it and the alert state is unchanged.
 func (s *SLO) Evaluate(now time.Time, ev *Evaluation) error {
 	ev.At = now
 	ev.Alerts = ev.Alerts[:0]

@@ -372,6 +372,9 @@ func TestEvaluateSameSeverityORed(t *testing.T) {
 		if !slices.Equal(rules, st.rules) || !slices.Equal(kinds, st.trans) {
 			t.Errorf("step %d: rows %v transitions %v, want %v %v", i, rules, kinds, st.rules, st.trans)
 		}
+		if ev.Firing(Page) != (len(st.rules) > 0) || ev.Firing(Ticket) {
+			t.Errorf("step %d: Evaluation.Firing(page) = %v", i, ev.Firing(Page))
+		}
 		if s.Firing(Page) != (len(st.rules) > 0) || s.Firing(Ticket) || s.Firing("nonesuch") {
 			t.Errorf("step %d: Firing(page) = %v", i, s.Firing(Page))
 		}

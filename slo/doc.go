@@ -95,7 +95,8 @@
 // Cold start: windows hold only the history they have. Right after a start, a long window holds
 // as little as its short window, so a burst can fire a row sooner than the Workbook's tables
 // predict; restore counters from a snapshot ([Counter.AppendSnapshot], [Counter.Restore]) across
-// restarts to keep the history. Low traffic: a window with few events has a noisy error ratio;
+// restarts to keep the history. A snapshot holds a Counter (every SLI exposes its own through a
+// Counter method); percentile rings and the connectivity sampler's last sample start empty. Low traffic: a window with few events has a noisy error ratio;
 // the Workbook suggests synthetic traffic or a minimum failure count, which a caller can apply by
 // reading [SLO.Count] before notifying.
 //

@@ -32,6 +32,7 @@ type ConfigError struct {
 	Rule  string // the rule that was broken
 }
 
+// Error describes the field and the rule it broke.
 func (e *ConfigError) Error() string {
 	return "slo: invalid configuration: " + e.Field + ": " + e.Rule
 }
@@ -45,6 +46,7 @@ type ArgumentError struct {
 	Rule string // the rule that was broken
 }
 
+// Error describes the argument and the rule it broke.
 func (e *ArgumentError) Error() string {
 	return "slo: invalid argument " + e.Arg + ": " + e.Rule
 }
@@ -58,6 +60,7 @@ type StaleError struct {
 	Oldest time.Time // the start of the oldest bucket still retained
 }
 
+// Error describes the event time and the oldest retained time.
 func (e *StaleError) Error() string {
 	return "slo: event at " + e.At.UTC().Format(time.RFC3339Nano) +
 		" is older than the retained span starting " + e.Oldest.UTC().Format(time.RFC3339Nano)
@@ -72,6 +75,7 @@ type WindowError struct {
 	Span   time.Duration // the longest window the counter answers
 }
 
+// Error describes the window and the allowed range.
 func (e *WindowError) Error() string {
 	return "slo: window " + e.Window.String() + " outside (0, " + e.Span.String() + "]"
 }
@@ -86,6 +90,7 @@ type GapError struct {
 	Max      time.Duration // the configured ConnectivityConfig.MaxGap
 }
 
+// Error describes the uncredited interval.
 func (e *GapError) Error() string {
 	return "slo: sampling gap of " + e.To.Sub(e.From).String() + " exceeds MaxGap " + e.Max.String() +
 		"; interval not credited"
@@ -100,6 +105,7 @@ type DecodeError struct {
 	Rule   string // the rule that was broken
 }
 
+// Error describes the byte offset and the rule broken.
 func (e *DecodeError) Error() string {
 	return "slo: corrupt snapshot at byte " + strconv.Itoa(e.Offset) + ": " + e.Rule
 }

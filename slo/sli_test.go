@@ -249,6 +249,9 @@ func TestOutcomes(t *testing.T) {
 			t.Errorf("%d.String() = %q", o, o.String())
 		}
 	}
+	if s.Counter() == nil || s.Span() != DefaultSpan {
+		t.Error("accessors")
+	}
 	if _, err := NewOutcomes(WindowConfig{Resolution: 1}); !errors.Is(err, ErrInvalidConfig) {
 		t.Errorf("bad window: %v", err)
 	}
@@ -272,6 +275,12 @@ func TestDuplicates(t *testing.T) {
 	}
 	if err := d.Add(t0, math.MaxUint64, 1); !errors.Is(err, ErrInvalidArgument) {
 		t.Errorf("overflow: %v", err)
+	}
+	if d.Counter() == nil || d.Span() != DefaultSpan {
+		t.Error("accessors")
+	}
+	if _, err := NewDuplicates(WindowConfig{Resolution: 1}); !errors.Is(err, ErrInvalidConfig) {
+		t.Errorf("bad window: %v", err)
 	}
 	if _, err := d.Rate(t0, 0); !errors.Is(err, ErrWindow) {
 		t.Errorf("bad window: %v", err)
