@@ -132,7 +132,7 @@ type Transition struct {
 	Since    time.Time // for Resolved: when the severity had fired
 }
 
-// Evaluation is the result of [SLO.Evaluate]. Reuse one Evaluation across calls to avoid
+// Evaluation is the result of [Objective.Evaluate]. Reuse one Evaluation across calls to avoid
 // allocating: Evaluate truncates and refills its slices.
 type Evaluation struct {
 	At          time.Time    // the now of the evaluation
@@ -155,7 +155,7 @@ func (e *Evaluation) Firing(sev Severity) bool {
 // once. Call it on a regular cadence (every Resolution, say) with non-decreasing now; the SLO
 // remembers firing state between calls so a caller notifies once per Fired transition. When the
 // source returns an error, Evaluate returns it and the alert state is unchanged.
-func (s *SLO) Evaluate(now time.Time, ev *Evaluation) error {
+func (s *Objective) Evaluate(now time.Time, ev *Evaluation) error {
 	ev.At = now
 	ev.Alerts = ev.Alerts[:0]
 	ev.Transitions = ev.Transitions[:0]
@@ -191,9 +191,9 @@ func (s *SLO) Evaluate(now time.Time, ev *Evaluation) error {
 	return nil
 }
 
-// Firing reports whether any row of sev was firing at the last [SLO.Evaluate] (for exporters
+// Firing reports whether any row of sev was firing at the last [Objective.Evaluate] (for exporters
 // and dashboards that read state without evaluating).
-func (s *SLO) Firing(sev Severity) bool {
+func (s *Objective) Firing(sev Severity) bool {
 	for _, st := range s.sevs {
 		if st.sev == sev {
 			return st.firing
@@ -203,7 +203,7 @@ func (s *SLO) Firing(sev Severity) bool {
 }
 
 // Severities returns the policy's distinct severities in first-row order.
-func (s *SLO) Severities() []Severity {
+func (s *Objective) Severities() []Severity {
 	out := make([]Severity, len(s.sevs))
 	for i, st := range s.sevs {
 		out[i] = st.sev
@@ -211,7 +211,7 @@ func (s *SLO) Severities() []Severity {
 	return out
 }
 
-func (s *SLO) readWindows(now time.Time) error {
+func (s *Objective) readWindows(now time.Time) error {
 	for i, w := range s.windows {
 		c, err := s.src.Count(now, w)
 		if err != nil {
@@ -222,9 +222,11 @@ func (s *SLO) readWindows(now time.Time) error {
 	return nil
 }
 
-func (s *SLO) burn(window int) float64 { return BurnRate(s.counts[window].ErrorRatio(), s.target) }
+func (s *Objective) burn(window int) float64 {
+	return BurnRate(s.counts[window].ErrorRatio(), s.target)
+}
 
-func (s *SLO) alert(i int, long, short float64) Alert {
+func (s *Objective) alert(i int, long, short float64) Alert {
 	r := s.policy[i]
 	return Alert{Rule: i, Severity: r.Severity, LongWindow: r.LongWindow, ShortWindow: r.ShortWindow,
 		Threshold: r.BurnRate, LongBurnRate: long, ShortBurnRate: short, Since: s.rules[i].since}

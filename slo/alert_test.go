@@ -17,7 +17,7 @@ var t0 = time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
 type sim struct {
 	t         *testing.T
 	c         *Counter
-	s         *SLO
+	s         *Objective
 	now       time.Time
 	perSecond uint64
 	step      time.Duration

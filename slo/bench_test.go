@@ -52,7 +52,7 @@ func BenchmarkLatencyQuantile(b *testing.B) {
 	}
 }
 
-func filledSLO(b *testing.B, p Policy) (*SLO, time.Time) {
+func filledSLO(b *testing.B, p Policy) (*Objective, time.Time) {
 	c, _ := NewCounter(WindowConfig{})
 	s, err := New(Config{Target: 0.999, Policy: p}, c)
 	if err != nil {

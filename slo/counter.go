@@ -100,7 +100,7 @@ func (c Count) ErrorRatio() float64 {
 	return float64(c.Bad()) / float64(c.Total)
 }
 
-// Source is what an [SLO] reads: good and total events over a trailing window. [Counter] and
+// Source is what an [Objective] reads: good and total events over a trailing window. [Counter] and
 // every SLI in this package implement it.
 type Source interface {
 	// Count returns the events in the window ending at now (see [Counter.Count]).

@@ -18,8 +18,9 @@
 //     [Outcomes] (command success rate, OTA success rate) and
 //     [Duplicates] (duplicate rate). A plain [Counter] is the SLI for anything else.
 //   - [Sketch]: a DDSketch-style quantile sketch with a relative-error guarantee.
-//   - [SLO]: a target and period over a Source: error budget, budget remaining, burn rate per
-//     window, time to exhaustion, alert evaluation ([SLO.Evaluate]) and a text [Report].
+//   - [Objective] (an SLO): a target and period over a Source: error budget, budget remaining,
+//     burn rate per window, time to exhaustion, alert evaluation ([Objective.Evaluate]) and a
+//     text [Report].
 //   - The Workbook's arithmetic as pure functions: [BurnRate], [ThresholdBurnRate],
 //     [BudgetConsumed], [TimeToExhaustion], [DetectionTime].
 //
@@ -65,15 +66,15 @@
 //     over 30 days would cost megabytes. The sketch guarantees a relative error of
 //     RelativeAccuracy (default 2%) for values between Min and Max (default 100µs to 24h); smaller
 //     values read as the smallest observed, larger ones as the largest observed. One sketch costs
-//     about 4 KB, a Latency SLO about 50 KB.
+//     about 4 KB, an Objective over a Latency about 50 KB.
 //
 // # Error budget and burn rate
 //
 // For a target T (0.999) over a period P (30 days) the error budget is 1-T. Over a window the
-// burn rate is error_ratio/(1-T): 1 spends exactly the budget over P. [SLO.BudgetRemaining] is
-// 1 - bad/((1-T)·total) over P (1 with no events; negative once overspent).
-// [SLO.TimeToExhaustion] is remaining·P/burn_rate at the burn rate of a window. A window without
-// events burns at 0.
+// burn rate is error_ratio/(1-T): 1 spends exactly the budget over P.
+// [Objective.BudgetRemaining] is 1 - bad/((1-T)·total) over P (1 with no events; negative once
+// overspent). [Objective.TimeToExhaustion] is remaining·P/burn_rate at the burn rate of a window.
+// A window without events burns at 0.
 //
 // # Alerts
 //
@@ -84,7 +85,7 @@
 // configurable ([Config.Policy]). "Strictly greater" is applied with a relative tolerance of 1e-9
 // so that an error ratio equal to the threshold up to floating-point rounding never fires.
 //
-// [SLO.Evaluate] reads each distinct window once (about 2 µs for the default policy, no
+// [Objective.Evaluate] reads each distinct window once (about 2 µs for the default policy, no
 // allocation when the [Evaluation] is reused) and reports the firing rows with the burn rates
 // seen in both windows, and the transitions of each severity (Fired, Resolved) since the previous
 // call, so a caller notifies once per transition. Because both windows must exceed, an alert
@@ -98,14 +99,15 @@
 // restarts to keep the history. A snapshot holds a Counter (every SLI exposes its own through a
 // Counter method); percentile rings and the connectivity sampler's last sample start empty. Low traffic: a window with few events has a noisy error ratio;
 // the Workbook suggests synthetic traffic or a minimum failure count, which a caller can apply by
-// reading [SLO.Count] before notifying.
+// reading [Objective.Count] before notifying.
 //
 // # Exporting
 //
-// An exporter (Prometheus or another) needs nothing private: [SLO.Windows], [SLO.Count],
-// [SLO.BurnRate], [SLO.BudgetRemaining], [SLO.BudgetConsumed], [SLO.TimeToExhaustion],
-// [SLO.Policy], [SLO.Severities], [SLO.Firing], [Latency.Quantile] and the [Evaluation] of the
-// last [SLO.Evaluate].
+// An exporter (Prometheus or another) needs nothing private: [Objective.Windows],
+// [Objective.Count], [Objective.BurnRate], [Objective.BudgetRemaining],
+// [Objective.BudgetConsumed], [Objective.TimeToExhaustion], [Objective.Policy],
+// [Objective.Severities], [Objective.Firing], [Latency.Quantile] and the [Evaluation] of the last
+// [Objective.Evaluate].
 //
 // # Errors
 //

@@ -41,9 +41,9 @@ type Report struct {
 }
 
 // Report builds a [Report] at now. It reads the source but does not change the SLO's alert
-// state: an alert's Since is the time the last [SLO.Evaluate] saw it start, or At when Evaluate
+// state: an alert's Since is the time the last [Objective.Evaluate] saw it start, or At when Evaluate
 // has not seen it firing yet.
-func (s *SLO) Report(now time.Time) (Report, error) {
+func (s *Objective) Report(now time.Time) (Report, error) {
 	r := Report{Name: s.name, Target: s.target, Period: s.period, At: now}
 	c, err := s.src.Count(now, s.period)
 	if err != nil {

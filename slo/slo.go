@@ -8,7 +8,7 @@ import (
 // DefaultPeriod is the SLO period used when Config.Period is zero.
 const DefaultPeriod = 30 * 24 * time.Hour
 
-// Config configures an [SLO]. Target is required; other zero fields take their defaults.
+// Config configures an [Objective]. Target is required; other zero fields take their defaults.
 type Config struct {
 	// Name identifies the SLO in reports and alerts, e.g. "command-success". Default "slo".
 	Name string
@@ -22,10 +22,11 @@ type Config struct {
 	Policy Policy
 }
 
-// SLO is a service level objective over a [Source]: its error budget, burn rates, time to
-// exhaustion and multiwindow, multi-burn-rate alerts. An SLO keeps no events of its own (the
-// Source does) and starts no goroutines: callers pass now. It is not safe for concurrent use.
-type SLO struct {
+// Objective is a service level objective (SLO) over a [Source]: its error budget, burn rates,
+// time to exhaustion and multiwindow, multi-burn-rate alerts. An Objective keeps no events of its
+// own (the Source does) and starts no goroutines: callers pass now. It is not safe for
+// concurrent use.
+type Objective struct {
 	name   string
 	target float64
 	period time.Duration
@@ -52,9 +53,9 @@ type severityState struct {
 	since  time.Time
 }
 
-// New returns an SLO over src configured by cfg. It returns a [ConfigError] naming the field that
+// New returns an Objective over src configured by cfg. It returns a [ConfigError] naming the field that
 // breaks a rule (Target, Period, Policy[i].…).
-func New(cfg Config, src Source) (*SLO, error) {
+func New(cfg Config, src Source) (*Objective, error) {
 	if cfg.Name == "" {
 		cfg.Name = "slo"
 	}
@@ -79,7 +80,7 @@ func New(cfg Config, src Source) (*SLO, error) {
 	if err := cfg.Policy.validate(cfg.Target, src.Span()); err != nil {
 		return nil, err
 	}
-	s := &SLO{name: cfg.Name, target: cfg.Target, period: cfg.Period, policy: slices.Clone(cfg.Policy), src: src}
+	s := &Objective{name: cfg.Name, target: cfg.Target, period: cfg.Period, policy: slices.Clone(cfg.Policy), src: src}
 	for _, r := range s.policy {
 		s.windows = append(s.windows, r.LongWindow, r.ShortWindow)
 	}
@@ -108,34 +109,34 @@ func New(cfg Config, src Source) (*SLO, error) {
 }
 
 // Name returns the SLO's name.
-func (s *SLO) Name() string { return s.name }
+func (s *Objective) Name() string { return s.name }
 
 // Target returns the objective, e.g. 0.999.
-func (s *SLO) Target() float64 { return s.target }
+func (s *Objective) Target() float64 { return s.target }
 
 // Period returns the compliance period.
-func (s *SLO) Period() time.Duration { return s.period }
+func (s *Objective) Period() time.Duration { return s.period }
 
 // Policy returns a copy of the alert rows.
-func (s *SLO) Policy() Policy { return slices.Clone(s.policy) }
+func (s *Objective) Policy() Policy { return slices.Clone(s.policy) }
 
 // Source returns the SLI the SLO reads.
-func (s *SLO) Source() Source { return s.src }
+func (s *Objective) Source() Source { return s.src }
 
 // Windows returns the distinct windows the policy reads, shortest first.
-func (s *SLO) Windows() []time.Duration { return slices.Clone(s.windows) }
+func (s *Objective) Windows() []time.Duration { return slices.Clone(s.windows) }
 
 // ErrorBudget returns 1 - Target: the fraction of events allowed to be bad.
-func (s *SLO) ErrorBudget() float64 { return ErrorBudget(s.target) }
+func (s *Objective) ErrorBudget() float64 { return ErrorBudget(s.target) }
 
 // Count returns good and total events in the window ending at now, read from the source.
-func (s *SLO) Count(now time.Time, window time.Duration) (Count, error) {
+func (s *Objective) Count(now time.Time, window time.Duration) (Count, error) {
 	return s.src.Count(now, window)
 }
 
 // BurnRate returns the burn rate over the window ending at now: the window's error ratio
 // divided by the error budget. A window without events burns at 0.
-func (s *SLO) BurnRate(now time.Time, window time.Duration) (float64, error) {
+func (s *Objective) BurnRate(now time.Time, window time.Duration) (float64, error) {
 	c, err := s.src.Count(now, window)
 	if err != nil {
 		return 0, err
@@ -146,7 +147,7 @@ func (s *SLO) BurnRate(now time.Time, window time.Duration) (float64, error) {
 // BudgetRemaining returns the fraction of the error budget left over the period ending at now:
 // 1 - bad / (ErrorBudget × total). It is 1 with no events and goes negative once the period has
 // had more bad events than the budget allows.
-func (s *SLO) BudgetRemaining(now time.Time) (float64, error) {
+func (s *Objective) BudgetRemaining(now time.Time) (float64, error) {
 	c, err := s.src.Count(now, s.period)
 	if err != nil {
 		return 0, err
@@ -164,7 +165,7 @@ func remaining(c Count, target float64) float64 {
 // TimeToExhaustion returns how long the remaining budget lasts if the burn rate observed over
 // window (ending at now) continues: remaining × Period / burnRate. It is 0 when the budget is
 // already spent and [Never] when nothing is burning.
-func (s *SLO) TimeToExhaustion(now time.Time, window time.Duration) (time.Duration, error) {
+func (s *Objective) TimeToExhaustion(now time.Time, window time.Duration) (time.Duration, error) {
 	rem, err := s.BudgetRemaining(now)
 	if err != nil {
 		return 0, err
@@ -184,7 +185,7 @@ func (s *SLO) TimeToExhaustion(now time.Time, window time.Duration) (time.Durati
 
 // BudgetConsumed returns the fraction of the period's error budget that the bad events of the
 // window ending at now used up, relative to the traffic of the window: burnRate × window / Period.
-func (s *SLO) BudgetConsumed(now time.Time, window time.Duration) (float64, error) {
+func (s *Objective) BudgetConsumed(now time.Time, window time.Duration) (float64, error) {
 	br, err := s.BurnRate(now, window)
 	if err != nil {
 		return 0, err
