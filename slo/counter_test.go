@@ -334,3 +334,33 @@ func TestCounterInputLimits(t *testing.T) {
 		t.Errorf("a refused Add changed the counter: %+v", got)
 	}
 }
+
+// FuzzCounterModel drives Counter and the naive model with operations decoded from the input:
+// each 4-byte group is (time step, lateness, total, good, window) in a small layout.
+func FuzzCounterModel(f *testing.F) {
+	f.Add([]byte{1, 0, 3, 1, 5, 2, 9, 4, 0, 7, 40, 1, 2, 2, 0, 0})
+	f.Add([]byte{0, 0, 0, 0, 255, 255, 255, 255, 3, 30, 5, 2})
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		wc := WindowConfig{Resolution: time.Second, CoarseResolution: 3 * time.Second, FineSpan: 6 * time.Second, Span: 21 * time.Second}
+		c, _ := NewCounter(wc)
+		ref := &refCounter{res: int64(time.Second), ratio: 3, nf: int64(len(c.fine)), nc: int64(len(c.coarse))}
+		now := int64(0)
+		for i := 0; i+4 <= len(ops); i += 4 {
+			step, late, tot, w := ops[i], ops[i+1], ops[i+2], ops[i+3]
+			now += int64(step % 8)
+			at := now - int64(late%40)
+			total := uint64(tot%7) + 1
+			good := uint64(tot/7) % (total + 1)
+			err := c.Add(time.Unix(at, 0), good, total)
+			if ok := ref.add(at, good, total); ok != (err == nil) {
+				t.Fatalf("op %d: counter error %v, model accepted %v", i/4, err, ok)
+			}
+			win := time.Duration(w%21+1) * time.Second
+			q := now - int64(w/21%4)
+			got, err := c.Count(time.Unix(q, 0), win)
+			if want := ref.count(q, int64(win/time.Second)); err != nil || got != want {
+				t.Fatalf("op %d: Count(%d, %v) = %+v, %v; model %+v", i/4, q, win, got, err, want)
+			}
+		}
+	})
+}
