@@ -243,7 +243,7 @@ func (c *Counter) Observe(now time.Time, good bool) error {
 
 // Add records total events at now, good of them good. Events may arrive late: an event older
 // than the newest one lands in the bucket of its own time while that bucket is retained (fine
-// buckets for FineSpan, coarse buckets for Span). Older events are refused with a [StaleError]
+// buckets for FineSpan + CoarseResolution, coarse buckets for Span). Older events are refused with a [StaleError]
 // and counted by [Counter.Rejected]. good > total, a time outside the years 1678 to 2262 and a
 // bucket total that would overflow 64 bits are an [ArgumentError]. Add does not allocate.
 func (c *Counter) Add(now time.Time, good, total uint64) error {
@@ -254,21 +254,21 @@ func (c *Counter) Add(now time.Time, good, total uint64) error {
 		return err
 	}
 	i := c.index(now)
-	if j := floorDiv(i, c.ratio); c.started && j > floorDiv(c.head, c.ratio)-int64(len(c.coarse)) && j <= floorDiv(c.head, c.ratio) {
-		// The coarse bucket holds every event of its fine buckets: if it cannot overflow, neither can they.
-		if b := c.coarse[mod(j, int64(len(c.coarse)))]; b.total+total < b.total {
+	j := floorDiv(i, c.ratio)
+	nf, nc := int64(len(c.fine)), int64(len(c.coarse))
+	if ch := floorDiv(c.head, c.ratio); c.started && j > ch-nc && j <= ch {
+		// The coarse bucket holds every event of its fine buckets: if it cannot overflow, neither
+		// can they. (A bucket newer than the head is cleared before it is written.)
+		if b := c.coarse[mod(j, nc)]; b.total+total < b.total {
 			return &ArgumentError{Arg: "total", Rule: "bucket total would overflow 64 bits"}
 		}
 	}
 	c.advance(i)
-	nf := int64(len(c.fine))
 	if i > c.head-nf {
 		b := &c.fine[mod(i, nf)]
 		b.good += good
 		b.total += total
 	}
-	nc := int64(len(c.coarse))
-	j := floorDiv(i, c.ratio)
 	if j <= floorDiv(c.head, c.ratio)-nc {
 		c.rejected += total
 		return &StaleError{At: now, Oldest: time.Unix(0, (floorDiv(c.head, c.ratio)-nc+1)*c.ratio*c.res)}
