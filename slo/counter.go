@@ -256,12 +256,11 @@ func (c *Counter) Add(now time.Time, good, total uint64) error {
 	i := c.index(now)
 	j := floorDiv(i, c.ratio)
 	nf, nc := int64(len(c.fine)), int64(len(c.coarse))
-	if ch := floorDiv(c.head, c.ratio); c.started && j > ch-nc && j <= ch {
+	cb := &c.coarse[mod(j, nc)]
+	if ch := floorDiv(c.head, c.ratio); c.started && j > ch-nc && j <= ch && cb.total > math.MaxUint64-total {
 		// The coarse bucket holds every event of its fine buckets: if it cannot overflow, neither
 		// can they. (A bucket newer than the head is cleared before it is written.)
-		if b := c.coarse[mod(j, nc)]; b.total+total < b.total {
-			return &ArgumentError{Arg: "total", Rule: "bucket total would overflow 64 bits"}
-		}
+		return &ArgumentError{Arg: "total", Rule: "bucket total would overflow 64 bits"}
 	}
 	c.advance(i)
 	if i > c.head-nf {
@@ -269,13 +268,12 @@ func (c *Counter) Add(now time.Time, good, total uint64) error {
 		b.good += good
 		b.total += total
 	}
-	if j <= floorDiv(c.head, c.ratio)-nc {
+	if ch := floorDiv(c.head, c.ratio); j <= ch-nc {
 		c.rejected += total
-		return &StaleError{At: now, Oldest: time.Unix(0, (floorDiv(c.head, c.ratio)-nc+1)*c.ratio*c.res)}
+		return &StaleError{At: now, Oldest: time.Unix(0, (ch-nc+1)*c.ratio*c.res)}
 	}
-	b := &c.coarse[mod(j, nc)]
-	b.good += good
-	b.total += total
+	cb.good += good
+	cb.total += total
 	return nil
 }
 

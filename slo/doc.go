@@ -30,7 +30,7 @@
 // [WindowConfig], one-minute buckets cover the last 6 hours (plus one hour of slack) and one-hour
 // buckets cover 30 days: 1,141 buckets of 16 bytes, about 18 KB, whatever the event rate — where
 // one-minute buckets over 30 days would take 43,200 buckets (691 KB). Every event is added to one
-// fine and one coarse bucket (about 13 ns, no allocation). Events may arrive late: they land in
+// fine and one coarse bucket (about 16 ns, no allocation). Events may arrive late: they land in
 // the bucket of their own time while it is retained; events older than the span are refused with
 // [ErrTooOld] and counted ([Counter.Rejected]), never dropped silently.
 //
