@@ -79,10 +79,11 @@ func BenchmarkRequest(b *testing.B) {
 	}
 }
 
-// BenchmarkIdleClient reports the heap cost of one connected, subscribed, idle client.
+// BenchmarkIdleClient reports the heap cost of one connected, subscribed, idle client, measured
+// once over 10,000 clients whatever b.N is.
 func BenchmarkIdleClient(b *testing.B) {
 	const n = 10000
-	for i := 0; i < b.N; i++ {
+	for i := 0; i < 1; i++ {
 		br := NewBroker(Options{})
 		runtime.GC()
 		var before, after runtime.MemStats
