@@ -1,0 +1,2 @@
+// Package twin is the digital-twin document model.
+package twin

@@ -1,0 +1,174 @@
+package twin
+
+import "strconv"
+
+// Limits bound the size and shape of JSON values and twin sections. They are enforced while
+// parsing (hostile input cannot make the parser allocate more than a small multiple of
+// MaxDocumentBytes) and on the result of every update (an update that would break them fails
+// and leaves the document unchanged). A zero field means its default; a negative field is
+// invalid ([ErrInvalidLimits]).
+type Limits struct {
+	// MaxDocumentBytes bounds the compact JSON encoding of one section (desired or reported)
+	// and the size of any input given to [Parse]. Default 32768 (32 KiB): Azure IoT Hub allows
+	// 32 KB per twin section; AWS IoT Device Shadow allows 8 KB of state by default (callers
+	// mirroring AWS set 8192).
+	MaxDocumentBytes int
+	// MaxDepth bounds the nesting of objects and arrays: a section's root object is depth 1,
+	// {"a":{"b":1}} has depth 2, {"a":[[1]]} depth 3. Default 10, as Azure IoT Hub allows for
+	// twin properties (AWS allows 6 levels under desired and reported; it fits).
+	MaxDepth int
+	// MaxKeyLength bounds the length in bytes of each object key. Default 256: keys are property
+	// names, and the bound keeps paths and metadata small (Azure allows 1 KB keys).
+	MaxKeyLength int
+	// MaxKeys bounds the number of object members in one value or section, counted over all
+	// nesting levels. Default 1024. Each member costs memory beyond its bytes (a tree node and a
+	// metadata timestamp), so this bounds memory independently of the byte size.
+	MaxKeys int
+}
+
+// Defaults for a zero [Limits] field.
+const (
+	DefaultMaxDocumentBytes = 32 << 10
+	DefaultMaxDepth         = 10
+	DefaultMaxKeyLength     = 256
+	DefaultMaxKeys          = 1024
+)
+
+// Rule names one limit.
+type Rule string
+
+// The limit rules, as carried by [LimitError].
+const (
+	RuleDocumentBytes Rule = "max-document-bytes"
+	RuleDepth         Rule = "max-depth"
+	RuleKeyLength     Rule = "max-key-length"
+	RuleKeys          Rule = "max-keys"
+)
+
+// LimitError reports a broken limit: the rule, the limit and what was found, the path of the
+// offending value (e.g. "desired.network.wifi.ssid") and, when parsing bytes, the byte offset.
+// It wraps [ErrLimit].
+type LimitError struct {
+	Rule   Rule
+	Limit  int
+	Actual int    // the size, depth, key length or key count found (at least Limit+1)
+	Path   string // "" for the whole input or section root
+	Offset int    // byte offset in the input, or -1
+}
+
+func (e *LimitError) Error() string {
+	s := "twin: limit exceeded: " + string(e.Rule) + " " + strconv.Itoa(e.Limit) + " (found " + strconv.Itoa(e.Actual)
+	if e.Rule == RuleDocumentBytes || e.Rule == RuleKeys {
+		s += " or more"
+	}
+	s += ")"
+	if e.Path != "" {
+		s += " at " + e.Path
+	}
+	if e.Offset >= 0 {
+		s += " (byte offset " + strconv.Itoa(e.Offset) + ")"
+	}
+	return s
+}
+
+// Unwrap returns [ErrLimit].
+func (e *LimitError) Unwrap() error { return ErrLimit }
+
+// withDefaults returns l with zero fields set to their defaults, or an error for negative fields.
+func (l Limits) withDefaults() (Limits, error) {
+	for _, f := range [...]struct {
+		name string
+		v    *int
+		def  int
+	}{
+		{"MaxDocumentBytes", &l.MaxDocumentBytes, DefaultMaxDocumentBytes},
+		{"MaxDepth", &l.MaxDepth, DefaultMaxDepth},
+		{"MaxKeyLength", &l.MaxKeyLength, DefaultMaxKeyLength},
+		{"MaxKeys", &l.MaxKeys, DefaultMaxKeys},
+	} {
+		if *f.v < 0 {
+			return l, &limitsError{field: f.name, value: *f.v}
+		}
+		if *f.v == 0 {
+			*f.v = f.def
+		}
+	}
+	return l, nil
+}
+
+type limitsError struct {
+	field string
+	value int
+}
+
+func (e *limitsError) Error() string {
+	return "twin: invalid limits: " + e.field + " is " + strconv.Itoa(e.value) + ", must be >= 0 (0 means the default)"
+}
+
+func (e *limitsError) Unwrap() error { return ErrInvalidLimits }
+
+// Check reports whether v keeps the limits, as a [*LimitError] naming the first offending path
+// (prefixed with prefix, e.g. "desired"). Keys count and size are totals over v.
+func (l Limits) Check(v Value, prefix string) error {
+	l, err := l.withDefaults()
+	if err != nil {
+		return err
+	}
+	return l.check(v, prefix)
+}
+
+func (l Limits) check(v Value, prefix string) error {
+	c := checker{lim: l}
+	var path []pathSeg
+	if prefix != "" {
+		path = append(path, pathSeg{key: prefix, raw: true})
+	}
+	if err := c.walk(v, 0, path); err != nil {
+		return err
+	}
+	if n := encodedLen(v); n > l.MaxDocumentBytes {
+		return &LimitError{Rule: RuleDocumentBytes, Limit: l.MaxDocumentBytes, Actual: n, Path: prefix, Offset: -1}
+	}
+	return nil
+}
+
+type checker struct {
+	lim  Limits
+	keys int
+}
+
+func (c *checker) walk(v Value, depth int, path []pathSeg) error {
+	switch v.kind {
+	case Object, Array:
+	default:
+		return nil
+	}
+	depth++
+	if depth > c.lim.MaxDepth {
+		return &LimitError{Rule: RuleDepth, Limit: c.lim.MaxDepth, Actual: depth, Path: renderPath(path), Offset: -1}
+	}
+	if v.kind == Array {
+		for i, e := range v.arr {
+			if e.kind == Object || e.kind == Array {
+				if err := c.walk(e, depth, append(path, pathSeg{index: i, isIndex: true})); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	for _, m := range v.obj {
+		p := append(path, pathSeg{key: m.Key})
+		c.keys++
+		if c.keys > c.lim.MaxKeys {
+			return &LimitError{Rule: RuleKeys, Limit: c.lim.MaxKeys, Actual: c.keys, Path: renderPath(p), Offset: -1}
+		}
+		if len(m.Key) > c.lim.MaxKeyLength {
+			return &LimitError{Rule: RuleKeyLength, Limit: c.lim.MaxKeyLength, Actual: len(m.Key), Path: renderPath(p), Offset: -1}
+		}
+		if err := c.walk(m.Value, depth, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
