@@ -115,25 +115,29 @@ func Set(v Value, val Value, path ...string) (Value, error) {
 
 // Delete returns a copy of v without the member at path (v itself if there is none).
 func Delete(v Value, path ...string) Value {
+	out, _ := deletePath(v, path)
+	return out
+}
+
+func deletePath(v Value, path []string) (Value, bool) {
 	if len(path) == 0 || v.kind != Object {
-		return v
+		return v, false
 	}
 	i, found := v.find(path[0])
 	if !found {
-		return v
+		return v, false
 	}
 	if len(path) == 1 {
 		ms := make([]Member, 0, len(v.obj)-1)
 		ms = append(ms, v.obj[:i]...)
 		ms = append(ms, v.obj[i+1:]...)
-		return Value{kind: Object, obj: ms}
+		return Value{kind: Object, obj: ms}, true
 	}
-	child := v.obj[i].Value
-	nc := Delete(child, path[1:]...)
-	if nc.kind == child.kind && nc.kind == Object && len(nc.obj) == len(child.obj) {
-		return v
+	nc, deleted := deletePath(v.obj[i].Value, path[1:])
+	if !deleted {
+		return v, false
 	}
-	return v.with(i, true, path[0], nc)
+	return v.with(i, true, path[0], nc), true
 }
 
 // with returns a copy of object v with key set to val at index i (replacing it when found).
