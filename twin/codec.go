@@ -74,12 +74,14 @@ func (e *DocumentError) Unwrap() error { return ErrInvalidDocument }
 
 // documentParseLimits returns the limits for parsing a whole encoded document: room for two
 // sections, their metadata (up to about 40 bytes and two keys per member beyond the state) and
-// the acknowledgements. The exact limits are then checked per section.
+// the acknowledgements; the document's own member names must fit the key length. The exact limits are then checked per section.
 func documentParseLimits(l Limits) Limits {
+	// The metadata of a section's deepest leaf sits MaxDepth+3 levels deep; one more level lets
+	// a section that is one level too deep reach the exact, better-worded section check.
 	return Limits{
 		MaxDocumentBytes: 5*l.MaxDocumentBytes + 80*l.MaxKeys + 1024,
-		MaxDepth:         l.MaxDepth + 3,
-		MaxKeyLength:     l.MaxKeyLength,
+		MaxDepth:         l.MaxDepth + 4,
+		MaxKeyLength:     max(l.MaxKeyLength, len("desiredVersion")),
 		MaxKeys:          10*l.MaxKeys + 32,
 	}
 }
