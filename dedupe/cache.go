@@ -233,7 +233,8 @@ func (c *Cache) Put(key string, result []byte, now time.Time) error {
 
 // Delete forgets key and reports whether it was held (for example so that a command that failed
 // before it ran may be retried). Its slot is reclaimed when the FIFO order reaches it, so until
-// then it still counts toward MaxEntries.
+// then it still counts toward MaxEntries. Delete takes no now: a key whose TTL ran out but that
+// was not yet dropped (by a call taking a now, or Expire) is still deleted and reported.
 func (c *Cache) Delete(key string) bool {
 	h := hashKey(c.seed, key)
 	s, ok := c.find(key, h)
