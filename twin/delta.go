@@ -16,38 +16,58 @@ func Delta(desired, reported Value) Value {
 	if desired.kind != Object {
 		return EmptyObject()
 	}
-	if reported.kind != Object {
-		reported = Value{}
-	}
-	v, _ := deltaObject(desired, reported)
+	b := deltaBuilder{stack: make([]Member, 0, 16)}
+	v, _ := b.object(desired, reported)
 	return v
 }
 
-// deltaObject returns the delta of object d against r (r may be a non-object, meaning nothing
-// below d is reported) and whether it has any leaf.
-func deltaObject(d, r Value) (Value, bool) {
-	var out []Member
+// deltaBuilder collects the members of the objects being built on one stack, so that each
+// delta object is allocated once at its exact size.
+type deltaBuilder struct {
+	stack []Member
+}
+
+// object returns the delta of object d against r (r may be a non-object, meaning nothing below
+// d is reported) and whether it has any leaf.
+func (b *deltaBuilder) object(d, r Value) (Value, bool) {
+	base := len(b.stack)
+	var rl []Member
+	if r.kind == Object {
+		rl = r.obj
+	}
 	for _, m := range d.obj {
-		rv, ok := r.Lookup(m.Key)
+		// Both member lists are sorted: walk reported alongside desired.
+		for len(rl) > 0 && rl[0].Key < m.Key {
+			rl = rl[1:]
+		}
+		ok := len(rl) > 0 && rl[0].Key == m.Key
+		var rv Value
+		if ok {
+			rv = rl[0].Value
+		}
 		if m.Value.kind == Object {
 			if !ok || rv.kind != Object {
 				if hasLeaf(m.Value) {
-					out = append(out, m)
+					b.stack = append(b.stack, m)
 				}
 				continue
 			}
-			if sub, any := deltaObject(m.Value, rv); any {
-				out = append(out, Member{Key: m.Key, Value: sub})
+			if sub, any := b.object(m.Value, rv); any {
+				b.stack = append(b.stack, Member{Key: m.Key, Value: sub})
 			}
 			continue
 		}
 		if !ok || !Equal(m.Value, rv) {
-			out = append(out, m)
+			b.stack = append(b.stack, m)
 		}
 	}
-	if out == nil {
+	if len(b.stack) == base {
 		return EmptyObject(), false
 	}
+	out := make([]Member, len(b.stack)-base)
+	copy(out, b.stack[base:])
+	clear(b.stack[base:])
+	b.stack = b.stack[:base]
 	return Value{kind: Object, obj: out}, true
 }
 

@@ -22,11 +22,11 @@ func (v Value) AppendJSON(dst []byte) []byte {
 		return appendString(dst, v.s)
 	case Array:
 		dst = append(dst, '[')
-		for i, e := range v.arr {
+		for i, e := range v.obj {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = e.AppendJSON(dst)
+			dst = e.Value.AppendJSON(dst)
 		}
 		return append(dst, ']')
 	case Object:
@@ -140,11 +140,11 @@ func encodedLen(v Value) int {
 		return stringLen(v.s)
 	case Array:
 		n := 2
-		if len(v.arr) > 1 {
-			n += len(v.arr) - 1
+		if len(v.obj) > 1 {
+			n += len(v.obj) - 1
 		}
-		for _, e := range v.arr {
-			n += encodedLen(e)
+		for _, e := range v.obj {
+			n += encodedLen(e.Value)
 		}
 		return n
 	case Object:

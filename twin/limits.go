@@ -148,8 +148,8 @@ func (c *checker) walk(v Value, depth int, path []pathSeg) error {
 		return &LimitError{Rule: RuleDepth, Limit: c.lim.MaxDepth, Actual: depth, Path: renderPath(path), Offset: -1}
 	}
 	if v.kind == Array {
-		for i, e := range v.arr {
-			if e.kind == Object || e.kind == Array {
+		for i, m := range v.obj {
+			if e := m.Value; e.kind == Object || e.kind == Array {
 				if err := c.walk(e, depth, append(path, pathSeg{index: i, isIndex: true})); err != nil {
 					return err
 				}

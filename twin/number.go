@@ -127,8 +127,24 @@ func parseDecimal(s string, buf []byte) decimal {
 
 // numberEqual reports whether two valid number literals denote the same value.
 func numberEqual(a, b string) bool {
+	if isPlainInt(a) && isPlainInt(b) {
+		// Integers without leading zeros are equal only when written the same, except zero.
+		return a == b || (isZero(a) && isZero(b))
+	}
 	var ba, bb [40]byte
 	da := parseDecimal(a, ba[:0])
 	db := parseDecimal(b, bb[:0])
 	return da.neg == db.neg && da.exp == db.exp && string(da.digits) == string(db.digits)
 }
+
+// isPlainInt reports whether a valid number literal has no fraction or exponent.
+func isPlainInt(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '.' || c == 'e' || c == 'E' {
+			return false
+		}
+	}
+	return true
+}
+
+func isZero(s string) bool { return s == "0" || s == "-0" }

@@ -219,10 +219,10 @@ func (p *parser) array(depth int) (Value, error) {
 	}
 	p.i++ // '['
 	p.ws()
-	elems := []Value{}
+	elems := []Member{}
 	if p.i < len(p.s) && p.s[p.i] == ']' {
 		p.i++
-		return Value{kind: Array, arr: elems}, nil
+		return Value{kind: Array, obj: elems}, nil
 	}
 	for {
 		p.path = append(p.path, pathSeg{index: len(elems), isIndex: true})
@@ -231,7 +231,7 @@ func (p *parser) array(depth int) (Value, error) {
 			return Value{}, err
 		}
 		p.path = p.path[:len(p.path)-1]
-		elems = append(elems, v)
+		elems = append(elems, Member{Value: v})
 		p.ws()
 		if p.i >= len(p.s) {
 			return Value{}, p.syntax("unexpected end of input in an array")
@@ -243,7 +243,7 @@ func (p *parser) array(depth int) (Value, error) {
 			continue
 		case ']':
 			p.i++
-			return Value{kind: Array, arr: elems}, nil
+			return Value{kind: Array, obj: elems}, nil
 		default:
 			return Value{}, p.syntax("want ',' or ']' in an array")
 		}

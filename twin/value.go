@@ -48,8 +48,7 @@ type Value struct {
 	kind Kind
 	b    bool
 	s    string   // string contents, or the number literal
-	arr  []Value  // Array elements
-	obj  []Member // Object members, sorted by Key, unique
+	obj  []Member // Object members, sorted by Key, unique; or Array elements, with empty keys
 }
 
 // Member is one key/value pair of a JSON object.
@@ -94,10 +93,13 @@ func NumberOf(literal string) (Value, error) {
 	return Value{kind: Number, s: literal}, nil
 }
 
-// ArrayOf returns a JSON array of the given elements. The slice is used as is and must not be
-// modified afterwards.
+// ArrayOf returns a JSON array of the given elements.
 func ArrayOf(elems ...Value) Value {
-	return Value{kind: Array, arr: elems}
+	ms := make([]Member, len(elems))
+	for i, e := range elems {
+		ms[i].Value = e
+	}
+	return Value{kind: Array, obj: ms}
 }
 
 // ObjectOf returns a JSON object of the given members, sorted by key. Two members with the same
@@ -199,20 +201,18 @@ func (v Value) AsUint64() (uint64, bool) {
 // Len returns the number of elements of an array or members of an object, and 0 otherwise.
 func (v Value) Len() int {
 	switch v.kind {
-	case Array:
-		return len(v.arr)
-	case Object:
+	case Array, Object:
 		return len(v.obj)
 	}
 	return 0
 }
 
-// Elems returns the elements of an array (nil otherwise). The slice is shared: do not modify it.
-func (v Value) Elems() []Value {
-	if v.kind != Array {
-		return nil
+// Index returns element i of an array, and false if v is not an array or i is out of range.
+func (v Value) Index(i int) (Value, bool) {
+	if v.kind != Array || i < 0 || i >= len(v.obj) {
+		return Value{}, false
 	}
-	return v.arr
+	return v.obj[i].Value, true
 }
 
 // Members returns the members of an object sorted by key (nil otherwise). The slice is shared:
@@ -275,17 +275,7 @@ func Equal(a, b Value) bool {
 		return a.s == b.s
 	case Number:
 		return a.s == b.s || numberEqual(a.s, b.s)
-	case Array:
-		if len(a.arr) != len(b.arr) {
-			return false
-		}
-		for i := range a.arr {
-			if !Equal(a.arr[i], b.arr[i]) {
-				return false
-			}
-		}
-		return true
-	case Object:
+	case Array, Object:
 		if len(a.obj) != len(b.obj) {
 			return false
 		}
