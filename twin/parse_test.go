@@ -84,6 +84,7 @@ func TestParseSyntaxErrors(t *testing.T) {
 		{`"a\x"`, 2, "", "invalid escape 'x'"},
 		{`"\u12"`, 1, "", "want 4 hex digits"},
 		{`"\ud83d"`, 1, "", "lone UTF-16 surrogate"},
+		{`{"net":{"ssid":"\ud800"}}`, 16, "net.ssid", "lone UTF-16 surrogate in a \\u escape"},
 		{`"\ude00\ud83d"`, 1, "", "lone UTF-16 surrogate"},
 		{"\"a\nb\"", 2, "", "control character"},
 		{"\"a\\n\x01\"", 4, "", "control character"},
