@@ -63,16 +63,16 @@ func resolve(lp, ls, rp, rs Value, policy Policy) (Value, Value) {
 			switch c := cmpHeads(ll, rl); {
 			case c < 0:
 				out = append(out, ll[0])
-				outS = append(outS, Member{Key: ll[0].Key, Value: stampOf(ls, ll[0].Key)})
+				outS = appendStamp(outS, ll[0].Key, stampOf(ls, ll[0].Key))
 				ll = ll[1:]
 			case c > 0:
 				out = append(out, rl[0])
-				outS = append(outS, Member{Key: rl[0].Key, Value: stampOf(rs, rl[0].Key)})
+				outS = appendStamp(outS, rl[0].Key, stampOf(rs, rl[0].Key))
 				rl = rl[1:]
 			default:
 				v, s := resolve(ll[0].Value, stampOf(ls, ll[0].Key), rl[0].Value, stampOf(rs, rl[0].Key), policy)
 				out = append(out, Member{Key: ll[0].Key, Value: v})
-				outS = append(outS, Member{Key: ll[0].Key, Value: s})
+				outS = appendStamp(outS, ll[0].Key, s)
 				ll, rl = ll[1:], rl[1:]
 			}
 		}
@@ -85,6 +85,14 @@ func resolve(lp, ls, rp, rs Value, policy Policy) (Value, Value) {
 		return rp, rs
 	}
 	return lp, ls
+}
+
+// appendStamp appends a stamp member unless the stamp is missing (null).
+func appendStamp(ms []Member, key string, stamp Value) []Member {
+	if stamp.kind == Null {
+		return ms
+	}
+	return append(ms, Member{Key: key, Value: stamp})
 }
 
 func stampOf(stamps Value, key string) Value {

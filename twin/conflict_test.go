@@ -50,4 +50,9 @@ func TestResolvePerLeafTimes(t *testing.T) {
 	if got.Patch.String() != `{"a":2}` {
 		t.Errorf("unstamped local: %s", got.Patch)
 	}
+	// Missing stamps stay missing (no null placeholders in the stamp tree).
+	got = Resolve(Stamped{Patch: mustParse(t, `{"a":1,"n":{"x":1}}`)}, StampPatch(mustParse(t, `{"b":2,"n":{"y":2}}`), t0), DeviceWins)
+	if got.Patch.String() != `{"a":1,"b":2,"n":{"x":1,"y":2}}` || got.Stamps.String() != `{"b":1795586400000,"n":{"y":1795586400000}}` {
+		t.Errorf("Resolve with missing stamps = %s %s", got.Patch, got.Stamps)
+	}
 }

@@ -212,6 +212,11 @@ func (d *Document) Apply(u Update) (Result, error) {
 	ms := u.Time.UnixMilli()
 	stamp := IntOf(ms)
 
+	// A patch nested deeper than MaxDepth yields a result as deep (every object in a patch
+	// becomes an object in the result): refuse it before recursing into it.
+	if p, deep := tooDeep(u.Patch, 1, lim.MaxDepth, Path{u.Section.String()}); deep {
+		return Result{}, &LimitError{Rule: RuleDepth, Limit: lim.MaxDepth, Actual: lim.MaxDepth + 1, Path: p.String(), Offset: -1}
+	}
 	data, meta := d.section(u.Section)
 	nd, nm, changed := mergeStamped(data, meta, u.Patch, stamp)
 	if err := lim.check(nd, u.Section.String()); err != nil {
@@ -291,6 +296,22 @@ func mergeStamped(t, tm, p, stamp Value) (Value, Value, bool) {
 		}
 	}
 	return Value{kind: Object, obj: out}, Value{kind: Object, obj: outMeta}, changed
+}
+
+// tooDeep reports whether object or array v, at depth, holds a container deeper than max, and
+// the path of the first such container.
+func tooDeep(v Value, depth, max int, path Path) (Path, bool) {
+	if depth > max {
+		return path, true
+	}
+	for _, m := range v.obj {
+		if k := m.Value.kind; k == Object || k == Array {
+			if p, deep := tooDeep(m.Value, depth+1, max, append(path[:len(path):len(path)], m.Key)); deep {
+				return p, true
+			}
+		}
+	}
+	return nil, false
 }
 
 // latestStamp returns the latest leaf time in a metadata tree.

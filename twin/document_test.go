@@ -20,6 +20,15 @@ func apply(tb testing.TB, d *Document, s Section, patch string, at time.Time) Re
 
 func encoded(d *Document) string { return string(d.AppendJSON(nil)) }
 
+func mustSet(tb testing.TB, v, val Value, path ...string) Value {
+	tb.Helper()
+	out, err := Set(v, val, path...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return out
+}
+
 func TestDeltaAWSSemantics(t *testing.T) {
 	tests := []struct {
 		name, desired, reported, delta string
@@ -152,6 +161,11 @@ func TestApplyRejectsLeaveDocumentUnchanged(t *testing.T) {
 		{"too many keys", Update{Section: Reported, Patch: mustParse(t, `{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6}`)}, ErrLimit, RuleKeys, "reported.up",
 			"twin: limit exceeded: max-keys 6 (found 7 or more) at reported.up"},
 		{"document bytes", Update{Section: Desired, Patch: mustParse(t, `{"s":"`+strings.Repeat("x", 50)+`"}`)}, ErrLimit, RuleDocumentBytes, "desired", ""},
+		{"invalid UTF-8 string", Update{Section: Reported, Patch: mustSet(t, EmptyObject(), StringOf("a\xff"), "net", "name")}, ErrSyntax, "", "",
+			"twin: invalid JSON: string is not valid UTF-8 at reported.net.name"},
+		{"invalid UTF-8 key", Update{Section: Reported, Patch: mustSet(t, EmptyObject(), IntOf(1), "k\xfe")}, ErrSyntax, "", "",
+			"twin: invalid JSON: key is not valid UTF-8 at reported[\"k\ufffd\"]"},
+		{"deep patch refused before merging", Update{Section: Desired, Patch: mustParse(t, `{"a":{"b":{"c":{"d":null}}}}`)}, ErrLimit, RuleDepth, "desired.a.b.c", ""},
 		{"null patch", Update{Section: Desired, Patch: NullValue()}, ErrNotObject, "", "", "twin: desired patch must be an object, got null"},
 		{"no section", Update{Patch: EmptyObject()}, ErrInvalidUpdate, "", "", "twin: invalid update: section must be Desired or Reported, got section(0)"},
 		{"ack with desired", Update{Section: Desired, Patch: EmptyObject(), Acks: []Ack{{Property: "net", Code: 200, Version: 1}}}, ErrInvalidUpdate, "", "", ""},

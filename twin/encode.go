@@ -6,7 +6,7 @@ import "unicode/utf8"
 // Object members come out sorted by key, numbers as their literal text, and strings with only
 // the escapes JSON requires ('"', '\\' and control characters), so the encoding is deterministic:
 // equal trees built from the same literals encode to the same bytes, and Parse(AppendJSON(v))
-// gives v back.
+// gives v back whenever v's keys and strings are valid UTF-8 (as all parsed values are).
 func (v Value) AppendJSON(dst []byte) []byte {
 	switch v.kind {
 	case Null:

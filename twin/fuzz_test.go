@@ -2,6 +2,8 @@ package twin
 
 import (
 	"errors"
+	"math/big"
+	"strings"
 	"testing"
 	"time"
 )
@@ -150,4 +152,35 @@ func FuzzParseDocument(f *testing.F) {
 			t.Fatalf("round trip differs")
 		}
 	})
+}
+
+// FuzzNumberEqual checks exact numeric equality against math/big on literals with small
+// exponents, and that scaling a literal's text (moving the point into the exponent) keeps it equal.
+func FuzzNumberEqual(f *testing.F) {
+	f.Add("1", "1.0")
+	f.Add("-0.05", "-5e-2")
+	f.Add("12345678901234567890", "1.2345678901234567890e19")
+	f.Add("9007199254740993", "9007199254740992")
+	f.Add("0", "-0.0e7")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		if !validNumber(a) || !validNumber(b) || len(a) > 64 || len(b) > 64 || hugeExp(a) || hugeExp(b) {
+			return
+		}
+		ra, _ := new(big.Rat).SetString(a)
+		rb, _ := new(big.Rat).SetString(b)
+		if ra == nil || rb == nil {
+			t.Fatalf("big.Rat rejects %q or %q", a, b)
+		}
+		if got, want := numberEqual(a, b), ra.Cmp(rb) == 0; got != want {
+			t.Fatalf("numberEqual(%s, %s) = %v, want %v", a, b, got, want)
+		}
+		if !strings.ContainsAny(a, "eE") && !numberEqual(a, a+"e0") {
+			t.Fatalf("%s != %se0", a, a)
+		}
+	})
+}
+
+func hugeExp(s string) bool {
+	i := strings.IndexAny(s, "eE")
+	return i >= 0 && len(strings.TrimLeft(strings.TrimLeft(s[i+1:], "+-"), "0")) > 4
 }

@@ -1,6 +1,9 @@
 package twin
 
-import "strconv"
+import (
+	"strconv"
+	"unicode/utf8"
+)
 
 // Limits bound the size and shape of JSON values and twin sections. They are enforced while
 // parsing (hostile input cannot make the parser allocate more than a small multiple of
@@ -108,7 +111,9 @@ func (e *limitsError) Error() string {
 func (e *limitsError) Unwrap() error { return ErrInvalidLimits }
 
 // Check reports whether v keeps the limits, as a [*LimitError] naming the first offending path
-// (prefixed with prefix, e.g. "desired"). Keys count and size are totals over v.
+// (prefixed with prefix, e.g. "desired"); key count and size are totals over v. It also requires
+// every key and string to be valid UTF-8 (a [*SyntaxError] otherwise), since only such values
+// encode and parse back unchanged. [Document.Apply] runs it on every result.
 func (l Limits) Check(v Value, prefix string) error {
 	l, err := l.withDefaults()
 	if err != nil {
@@ -140,6 +145,11 @@ type checker struct {
 func (c *checker) walk(v Value, depth int, path []pathSeg) error {
 	switch v.kind {
 	case Object, Array:
+	case String:
+		if !utf8.ValidString(v.s) {
+			return &SyntaxError{Offset: -1, Path: renderPath(path), Msg: "string is not valid UTF-8"}
+		}
+		return nil
 	default:
 		return nil
 	}
@@ -149,7 +159,7 @@ func (c *checker) walk(v Value, depth int, path []pathSeg) error {
 	}
 	if v.kind == Array {
 		for i, m := range v.obj {
-			if e := m.Value; e.kind == Object || e.kind == Array {
+			if e := m.Value; e.kind == Object || e.kind == Array || e.kind == String {
 				if err := c.walk(e, depth, append(path, pathSeg{index: i, isIndex: true})); err != nil {
 					return err
 				}
@@ -165,6 +175,9 @@ func (c *checker) walk(v Value, depth int, path []pathSeg) error {
 		}
 		if len(m.Key) > c.lim.MaxKeyLength {
 			return &LimitError{Rule: RuleKeyLength, Limit: c.lim.MaxKeyLength, Actual: len(m.Key), Path: renderPath(p), Offset: -1}
+		}
+		if !utf8.ValidString(m.Key) {
+			return &SyntaxError{Offset: -1, Path: renderPath(p), Msg: "key is not valid UTF-8"}
 		}
 		if err := c.walk(m.Value, depth, p); err != nil {
 			return err

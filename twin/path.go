@@ -3,6 +3,7 @@ package twin
 import (
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Path addresses a value inside nested objects, one key per step: Path{"network", "wifi",
@@ -11,8 +12,8 @@ import (
 type Path []string
 
 // String renders the path with dots: network.wifi.ssid. A key that is empty or holds '.', '[',
-// ']', '"' or '\' is rendered as a quoted JSON string in brackets: a["b.c"].d. The empty path
-// renders as "".
+// ']', '"' or '\', or is not valid UTF-8, is rendered as a quoted JSON string in brackets:
+// a["b.c"].d. The empty path renders as "".
 func (p Path) String() string {
 	var b strings.Builder
 	for i, k := range p {
@@ -51,7 +52,7 @@ func renderPath(segs []pathSeg) string {
 }
 
 func appendKey(b *strings.Builder, k string, first bool) {
-	if k == "" || strings.ContainsAny(k, `.[]"\`) {
+	if k == "" || strings.ContainsAny(k, `.[]"\`) || !utf8.ValidString(k) {
 		b.WriteByte('[')
 		b.Write(appendString(nil, k))
 		b.WriteByte(']')

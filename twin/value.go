@@ -63,7 +63,8 @@ func NullValue() Value { return Value{} }
 // BoolOf returns a JSON boolean.
 func BoolOf(b bool) Value { return Value{kind: Bool, b: b} }
 
-// StringOf returns a JSON string. s should be valid UTF-8; invalid bytes are encoded as U+FFFD.
+// StringOf returns a JSON string. s should be valid UTF-8: [Value.AppendJSON] writes invalid
+// bytes as U+FFFD, and [Document.Apply] and [Limits.Check] reject such strings.
 func StringOf(s string) Value { return Value{kind: String, s: s} }
 
 // IntOf returns a JSON number holding i exactly.
