@@ -155,7 +155,7 @@ func addSmall(neg bool, mag string, add int64) string {
 	out := []byte(mag)
 	carry := add
 	for j := len(out) - 1; j >= 0 && carry != 0; j-- {
-		c := int64(out[j]-'0')
+		c := int64(out[j] - '0')
 		digit := carry % 10
 		carry /= 10
 		if sub {
