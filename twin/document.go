@@ -246,6 +246,19 @@ func (d *Document) Apply(u Update) (Result, error) {
 	return Result{Version: d.version, ClientToken: u.ClientToken, Changed: changed, Time: time.UnixMilli(ms).UTC()}, nil
 }
 
+// ApplyJSON parses patch (a JSON merge patch object) under d.Limits with [ParseObject], sets it
+// as u.Patch and applies u with [Document.Apply]. Invalid JSON ([ErrSyntax]), a patch breaking
+// the limits while parsing ([ErrLimit]) or not an object ([ErrNotObject]) fails before the
+// document is touched.
+func (d *Document) ApplyJSON(u Update, patch []byte) (Result, error) {
+	p, err := ParseObject(patch, d.Limits)
+	if err != nil {
+		return Result{}, err
+	}
+	u.Patch = p
+	return d.Apply(u)
+}
+
 // mergeStamped merges object patch p into target t (with metadata tm), stamping set leaves.
 // It reports whether the data changed.
 func mergeStamped(t, tm, p, stamp Value) (Value, Value, bool) {

@@ -203,9 +203,32 @@ func TestApplyRejectsLeaveDocumentUnchanged(t *testing.T) {
 	if _, err := d.Apply(Update{Section: Desired, Patch: EmptyObject()}); !errors.Is(err, ErrInvalidUpdate) {
 		t.Errorf("zero time: %v", err)
 	}
-	// Invalid JSON never becomes a patch.
-	if _, err := ParseObject([]byte(`{"a":`), lim); !errors.Is(err, ErrSyntax) {
-		t.Errorf("invalid JSON: %v", err)
+	// Patches as JSON bytes: parse errors and limits hit while parsing leave the document alone.
+	jsonTests := []struct {
+		patch string
+		is    error
+		msg   string
+	}{
+		{`{"a":`, ErrSyntax, "twin: invalid JSON: unexpected end of input, want a value at a (byte offset 5)"},
+		{`{"a":1,"a":2}`, ErrDuplicateKey, "twin: invalid JSON: duplicate key in the object at a (byte offset 0)"},
+		{`[1]`, ErrNotObject, "twin: JSON value must be an object, got array"},
+		{`{"a":{"b":{"c":{"d":1}}}}`, ErrLimit, "twin: limit exceeded: max-depth 3 (found 4) at a.b.c (byte offset 15)"},
+		{`{"abcdefghi":1}`, ErrLimit, "twin: limit exceeded: max-key-length 8 (found 9) at abcdefghi (byte offset 1)"},
+		{`{"s":"` + strings.Repeat("x", 64) + `"}`, ErrLimit, "twin: limit exceeded: max-document-bytes 64 (found 72) (byte offset 64)"},
+	}
+	for _, tc := range jsonTests {
+		before := encoded(&d)
+		_, err := d.ApplyJSON(Update{Section: Desired, Time: t0}, []byte(tc.patch))
+		if !errors.Is(err, tc.is) || err.Error() != tc.msg {
+			t.Errorf("ApplyJSON(%s) = %v, want %q", tc.patch, err, tc.msg)
+		}
+		if encoded(&d) != before {
+			t.Errorf("ApplyJSON(%s) changed the document", tc.patch)
+		}
+	}
+	r, err := d.ApplyJSON(Update{Section: Reported, ClientToken: "j", Time: t0}, []byte(`{"up":false}`))
+	if err != nil || r.ClientToken != "j" || !r.Changed {
+		t.Errorf("ApplyJSON valid patch: %+v, %v", r, err)
 	}
 	bad := Document{Limits: Limits{MaxKeys: -1}}
 	if _, err := bad.Apply(Update{Section: Desired, Patch: EmptyObject(), Time: t0}); !errors.Is(err, ErrInvalidLimits) {

@@ -54,14 +54,14 @@ const (
 type LimitError struct {
 	Rule   Rule
 	Limit  int
-	Actual int    // the size, depth, key length or key count found (at least Limit+1)
+	Actual int    // the size, depth or key length found; for max-keys, the count when the limit was hit (Limit+1)
 	Path   string // "" for the whole input or section root
 	Offset int    // byte offset in the input, or -1
 }
 
 func (e *LimitError) Error() string {
 	s := "twin: limit exceeded: " + string(e.Rule) + " " + strconv.Itoa(e.Limit) + " (found " + strconv.Itoa(e.Actual)
-	if e.Rule == RuleDocumentBytes || e.Rule == RuleKeys {
+	if e.Rule == RuleKeys {
 		s += " or more"
 	}
 	s += ")"
