@@ -40,7 +40,7 @@ func parse(data []byte, lim Limits) (Value, error) {
 	if len(data) > lim.MaxDocumentBytes {
 		return Value{}, &LimitError{Rule: RuleDocumentBytes, Limit: lim.MaxDocumentBytes, Actual: len(data), Offset: lim.MaxDocumentBytes}
 	}
-	p := parser{s: data, lim: lim}
+	p := parser{s: data, lim: lim, stack: make([]Member, 0, 32)}
 	p.ws()
 	v, err := p.value(0)
 	if err != nil {
@@ -66,11 +66,21 @@ func (e *kindError) Error() string {
 func (e *kindError) Unwrap() error { return ErrNotObject }
 
 type parser struct {
-	s    []byte
-	i    int
-	lim  Limits
-	keys int
-	path []pathSeg
+	s     []byte
+	i     int
+	lim   Limits
+	keys  int
+	path  []pathSeg
+	stack []Member // members of the open objects and arrays; each is copied out at its exact size
+}
+
+// take returns the members pushed since base as a new slice of exact size, and pops them.
+func (p *parser) take(base int) []Member {
+	out := make([]Member, len(p.stack)-base)
+	copy(out, p.stack[base:])
+	clear(p.stack[base:])
+	p.stack = p.stack[:base]
+	return out
 }
 
 func (p *parser) syntax(msg string) error {
@@ -150,11 +160,11 @@ func (p *parser) object(depth int) (Value, error) {
 	start := p.i
 	p.i++ // '{'
 	p.ws()
-	members := []Member{}
 	if p.i < len(p.s) && p.s[p.i] == '}' {
 		p.i++
-		return Value{kind: Object, obj: members}, nil
+		return Value{kind: Object, obj: []Member{}}, nil
 	}
+	base := len(p.stack)
 	for {
 		if p.i >= len(p.s) || p.s[p.i] != '"' {
 			return Value{}, p.syntax("want a string key")
@@ -185,7 +195,7 @@ func (p *parser) object(depth int) (Value, error) {
 			return Value{}, err
 		}
 		p.path = p.path[:len(p.path)-1]
-		members = append(members, Member{Key: key, Value: v})
+		p.stack = append(p.stack, Member{Key: key, Value: v})
 		p.ws()
 		if p.i >= len(p.s) {
 			return Value{}, p.syntax("unexpected end of input in an object")
@@ -202,6 +212,7 @@ func (p *parser) object(depth int) (Value, error) {
 		}
 		break
 	}
+	members := p.take(base)
 	if !sortMembers(members) {
 		for i := 1; i < len(members); i++ {
 			if members[i].Key == members[i-1].Key {
@@ -219,19 +230,19 @@ func (p *parser) array(depth int) (Value, error) {
 	}
 	p.i++ // '['
 	p.ws()
-	elems := []Member{}
 	if p.i < len(p.s) && p.s[p.i] == ']' {
 		p.i++
-		return Value{kind: Array, obj: elems}, nil
+		return Value{kind: Array, obj: []Member{}}, nil
 	}
+	base := len(p.stack)
 	for {
-		p.path = append(p.path, pathSeg{index: len(elems), isIndex: true})
+		p.path = append(p.path, pathSeg{index: len(p.stack) - base, isIndex: true})
 		v, err := p.value(depth)
 		if err != nil {
 			return Value{}, err
 		}
 		p.path = p.path[:len(p.path)-1]
-		elems = append(elems, Member{Value: v})
+		p.stack = append(p.stack, Member{Value: v})
 		p.ws()
 		if p.i >= len(p.s) {
 			return Value{}, p.syntax("unexpected end of input in an array")
@@ -243,7 +254,7 @@ func (p *parser) array(depth int) (Value, error) {
 			continue
 		case ']':
 			p.i++
-			return Value{kind: Array, obj: elems}, nil
+			return Value{kind: Array, obj: p.take(base)}, nil
 		default:
 			return Value{}, p.syntax("want ',' or ']' in an array")
 		}
