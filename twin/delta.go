@@ -17,7 +17,10 @@ func Delta(desired, reported Value) Value {
 		return EmptyObject()
 	}
 	b := deltaBuilder{stack: make([]Member, 0, 16)}
-	v, _ := b.object(desired, reported)
+	v, any := b.object(desired, reported)
+	if !any {
+		return EmptyObject()
+	}
 	return v
 }
 
@@ -62,7 +65,7 @@ func (b *deltaBuilder) object(d, r Value) (Value, bool) {
 		}
 	}
 	if len(b.stack) == base {
-		return EmptyObject(), false
+		return Value{}, false
 	}
 	out := make([]Member, len(b.stack)-base)
 	copy(out, b.stack[base:])

@@ -124,64 +124,92 @@ func (l Limits) Check(v Value, prefix string) error {
 
 func (l Limits) check(v Value, prefix string) error {
 	c := checker{lim: l}
-	var path []pathSeg
-	if prefix != "" {
-		path = append(path, pathSeg{key: prefix, raw: true})
+	if !c.walk(v, 0) {
+		var path []pathSeg
+		if prefix != "" {
+			path = append(path, pathSeg{key: prefix, raw: true})
+		}
+		for i := len(c.rev) - 1; i >= 0; i-- {
+			path = append(path, c.rev[i])
+		}
+		return c.fail(renderPath(path))
 	}
-	if err := c.walk(v, 0, path); err != nil {
-		return err
-	}
-	if n := encodedLen(v); n > l.MaxDocumentBytes {
-		return &LimitError{Rule: RuleDocumentBytes, Limit: l.MaxDocumentBytes, Actual: n, Path: prefix, Offset: -1}
+	if c.size > l.MaxDocumentBytes {
+		return &LimitError{Rule: RuleDocumentBytes, Limit: l.MaxDocumentBytes, Actual: c.size, Path: prefix, Offset: -1}
 	}
 	return nil
 }
 
+// checker walks a value once, counting keys and encoded bytes. On the first failure it records
+// the error (without its path) and collects the path on the way back up, in reverse.
 type checker struct {
 	lim  Limits
 	keys int
+	size int
+	fail func(path string) error
+	rev  []pathSeg
 }
 
-func (c *checker) walk(v Value, depth int, path []pathSeg) error {
+func (c *checker) limit(r Rule, limit, actual int) bool {
+	c.fail = func(path string) error {
+		return &LimitError{Rule: r, Limit: limit, Actual: actual, Path: path, Offset: -1}
+	}
+	return false
+}
+
+func (c *checker) syntax(msg string) bool {
+	c.fail = func(path string) error { return &SyntaxError{Offset: -1, Path: path, Msg: msg} }
+	return false
+}
+
+func (c *checker) walk(v Value, depth int) bool {
 	switch v.kind {
 	case Object, Array:
 	case String:
+		c.size += stringLen(v.s)
 		if !utf8.ValidString(v.s) {
-			return &SyntaxError{Offset: -1, Path: renderPath(path), Msg: "string is not valid UTF-8"}
+			return c.syntax("string is not valid UTF-8")
 		}
-		return nil
+		return true
 	default:
-		return nil
+		c.size += encodedLen(v)
+		return true
 	}
 	depth++
 	if depth > c.lim.MaxDepth {
-		return &LimitError{Rule: RuleDepth, Limit: c.lim.MaxDepth, Actual: depth, Path: renderPath(path), Offset: -1}
+		return c.limit(RuleDepth, c.lim.MaxDepth, depth)
+	}
+	c.size += 2
+	if len(v.obj) > 1 {
+		c.size += len(v.obj) - 1
 	}
 	if v.kind == Array {
 		for i, m := range v.obj {
-			if e := m.Value; e.kind == Object || e.kind == Array || e.kind == String {
-				if err := c.walk(e, depth, append(path, pathSeg{index: i, isIndex: true})); err != nil {
-					return err
-				}
+			if !c.walk(m.Value, depth) {
+				c.rev = append(c.rev, pathSeg{index: i, isIndex: true})
+				return false
 			}
 		}
-		return nil
+		return true
 	}
 	for _, m := range v.obj {
-		p := append(path, pathSeg{key: m.Key})
+		ok := true
 		c.keys++
-		if c.keys > c.lim.MaxKeys {
-			return &LimitError{Rule: RuleKeys, Limit: c.lim.MaxKeys, Actual: c.keys, Path: renderPath(p), Offset: -1}
+		switch {
+		case c.keys > c.lim.MaxKeys:
+			ok = c.limit(RuleKeys, c.lim.MaxKeys, c.keys)
+		case len(m.Key) > c.lim.MaxKeyLength:
+			ok = c.limit(RuleKeyLength, c.lim.MaxKeyLength, len(m.Key))
+		case !utf8.ValidString(m.Key):
+			ok = c.syntax("key is not valid UTF-8")
+		default:
+			c.size += stringLen(m.Key) + 1
+			ok = c.walk(m.Value, depth)
 		}
-		if len(m.Key) > c.lim.MaxKeyLength {
-			return &LimitError{Rule: RuleKeyLength, Limit: c.lim.MaxKeyLength, Actual: len(m.Key), Path: renderPath(p), Offset: -1}
-		}
-		if !utf8.ValidString(m.Key) {
-			return &SyntaxError{Offset: -1, Path: renderPath(p), Msg: "key is not valid UTF-8"}
-		}
-		if err := c.walk(m.Value, depth, p); err != nil {
-			return err
+		if !ok {
+			c.rev = append(c.rev, pathSeg{key: m.Key})
+			return false
 		}
 	}
-	return nil
+	return true
 }
