@@ -65,6 +65,7 @@ type DocumentError struct {
 	Msg  string
 }
 
+// Error returns the message: the path and the rule.
 func (e *DocumentError) Error() string {
 	return "twin: invalid document: " + e.Path + ": " + e.Msg
 }

@@ -184,8 +184,9 @@ func orEmpty(v Value) Value {
 // the touched leaves get the new time and Result.Changed is false, so a caller can skip
 // publishing. A failed update leaves the document exactly as it was. Errors: [ErrConflict]
 // (stale expected version), [ErrNotObject] (patch not an object), [ErrLimit] (the result would
-// break a limit, with the path, e.g. desired.network.wifi.ssid), [ErrInvalidUpdate] (no time,
-// bad section or acknowledgement, version exhausted), [ErrInvalidLimits].
+// break a limit, with the path, e.g. desired.network.wifi.ssid), [ErrSyntax] (a key or string
+// that is not valid UTF-8), [ErrInvalidUpdate] (no time, bad section or acknowledgement, version
+// exhausted), [ErrInvalidLimits].
 func (d *Document) Apply(u Update) (Result, error) {
 	lim, err := d.Limits.withDefaults()
 	if err != nil {
@@ -218,7 +219,7 @@ func (d *Document) Apply(u Update) (Result, error) {
 		return Result{}, &LimitError{Rule: RuleDepth, Limit: lim.MaxDepth, Actual: lim.MaxDepth + 1, Path: p.String(), Offset: -1}
 	}
 	data, meta := d.section(u.Section)
-	nd, nm, changed := mergeStamped(data, meta, u.Patch, stamp)
+	nd, nm, changed := mergeStamped(orEmpty(data), orEmpty(meta), u.Patch, stamp)
 	if err := lim.check(nd, u.Section.String()); err != nil {
 		return Result{}, err
 	}

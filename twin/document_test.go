@@ -132,10 +132,10 @@ func TestApplyCompareAndSet(t *testing.T) {
 	if err != nil || r.Version != 2 || r.ClientToken != "y" {
 		t.Fatalf("matching version: %+v, %v", r, err)
 	}
-	// Version 0 can be expected on a fresh document (create-only).
+	// Version 0 can be expected on a fresh document (create-only); {} changes nothing.
 	var fresh Document
-	if _, err := fresh.Apply(Update{Section: Reported, Patch: EmptyObject(), CheckVersion: true, Time: t0}); err != nil {
-		t.Errorf("create with expected version 0: %v", err)
+	if r, err := fresh.Apply(Update{Section: Reported, Patch: EmptyObject(), CheckVersion: true, Time: t0}); err != nil || r.Changed || r.Version != 1 {
+		t.Errorf("create with expected version 0: %+v, %v", r, err)
 	}
 }
 

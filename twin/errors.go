@@ -43,6 +43,7 @@ type SyntaxError struct {
 	Duplicate bool   // the error is a duplicate object key
 }
 
+// Error returns the message: the rule, the path and the byte offset.
 func (e *SyntaxError) Error() string {
 	s := "twin: invalid JSON: " + e.Msg
 	if e.Path != "" {
@@ -67,6 +68,7 @@ type NumberError struct {
 	Literal string
 }
 
+// Error returns the message with the rejected literal.
 func (e *NumberError) Error() string {
 	return "twin: invalid number " + strconv.Quote(e.Literal) + ": RFC 8259 section 6 grammar, no NaN or infinity"
 }
@@ -80,6 +82,7 @@ type ConflictError struct {
 	Current  uint64 // the document's version
 }
 
+// Error returns the message with both versions.
 func (e *ConflictError) Error() string {
 	return "twin: version conflict: update expected version " + strconv.FormatUint(e.Expected, 10) +
 		", document is at version " + strconv.FormatUint(e.Current, 10)

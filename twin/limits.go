@@ -59,6 +59,7 @@ type LimitError struct {
 	Offset int    // byte offset in the input, or -1
 }
 
+// Error returns the message: rule, limit, value found, path and byte offset.
 func (e *LimitError) Error() string {
 	s := "twin: limit exceeded: " + string(e.Rule) + " " + strconv.Itoa(e.Limit) + " (found " + strconv.Itoa(e.Actual)
 	if e.Rule == RuleKeys {
