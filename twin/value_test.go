@@ -238,3 +238,64 @@ func TestChangesAndDiff(t *testing.T) {
 		t.Errorf("Diff to a null member: %v", err)
 	}
 }
+
+func TestAccessors(t *testing.T) {
+	v := mustParse(t, `{"n":12.50,"l":[true,"x"],"o":{"k":null}}`)
+	n, _ := v.Lookup("n")
+	if n.Literal() != "12.50" || StringOf("12").Literal() != "" {
+		t.Errorf("Literal = %q", n.Literal())
+	}
+	if _, ok := StringOf("1").AsFloat64(); ok {
+		t.Error("AsFloat64 of a string succeeded")
+	}
+	if _, ok := IntOf(-1).AsUint64(); ok {
+		t.Error("AsUint64 of -1 succeeded")
+	}
+	l, _ := v.Lookup("l")
+	if l.Len() != 2 || v.Len() != 3 || n.Len() != 0 {
+		t.Errorf("Len = %d, %d, %d", l.Len(), v.Len(), n.Len())
+	}
+	if e, ok := l.Index(1); !ok || e.String() != `"x"` {
+		t.Errorf("Index(1) = %s, %v", e, ok)
+	}
+	for _, i := range []int{-1, 2} {
+		if _, ok := l.Index(i); ok {
+			t.Errorf("Index(%d) succeeded", i)
+		}
+	}
+	if _, ok := v.Index(0); ok {
+		t.Error("Index on an object succeeded")
+	}
+	if ms := v.Members(); len(ms) != 3 || ms[0].Key != "l" || l.Members() != nil {
+		t.Errorf("Members = %v", ms)
+	}
+	if _, ok := l.Lookup("0"); ok {
+		t.Error("Lookup on an array succeeded")
+	}
+	kinds := map[Kind]string{Null: "null", Bool: "boolean", Number: "number", String: "string", Array: "array", Object: "object", Kind(9): "kind(9)"}
+	for k, want := range kinds {
+		if k.String() != want {
+			t.Errorf("Kind(%d).String() = %s", k, k.String())
+		}
+	}
+	if _, err := NumberOf("1.e3"); err == nil || err.Error() != `twin: invalid number "1.e3": RFC 8259 section 6 grammar, no NaN or infinity` {
+		t.Errorf("NumberOf error = %v", err)
+	}
+	if err := (Limits{MaxKeys: 1}).Check(v, "x"); !errors.Is(err, ErrLimit) || err.Error() != "twin: limit exceeded: max-keys 1 (found 2 or more) at x.n" {
+		t.Errorf("Check = %v", err)
+	}
+	if err := (Limits{MaxDepth: -2}).Check(v, ""); !errors.Is(err, ErrInvalidLimits) || err.Error() != "twin: invalid limits: MaxDepth is -2, must be >= 0 (0 means the default)" {
+		t.Errorf("Check with bad limits = %v", err)
+	}
+	if _, err := Parse([]byte("\x01"), Limits{}); err == nil || err.Error() != "twin: invalid JSON: invalid character 0x01, want a value (byte offset 0)" {
+		t.Errorf("control byte: %v", err)
+	}
+	var d Document
+	apply(t, &d, Desired, `{"a":1}`, t0)
+	if d.State(Desired).String() != `{"a":1}` || d.State(Reported).String() != `{}` || d.State(Section(7)).String() != `{}` {
+		t.Errorf("State = %s %s", d.State(Desired), d.State(Reported))
+	}
+	if _, ok := d.Ack("a"); ok {
+		t.Error("Ack of an unacknowledged property")
+	}
+}
