@@ -178,6 +178,9 @@ func (s *Signer) Algorithm() Algorithm { return s.alg }
 // KeyID returns the key ID (nil when none).
 func (s *Signer) KeyID() []byte { return s.kid }
 
+// Public returns the signer's public key.
+func (s *Signer) Public() crypto.PublicKey { return s.key.Public() }
+
 // Verifier returns the verifier for the signer's public key.
 func (s *Signer) Verifier() (*Verifier, error) { return NewVerifier(s.alg, s.kid, s.key.Public()) }
 
