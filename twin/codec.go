@@ -40,6 +40,45 @@ func (d *Document) AppendJSON(dst []byte) []byte {
 	return append(dst, '}')
 }
 
+// AppendDeltaJSON appends the delta message a twin service publishes to the device when
+// desired and reported differ, in the AWS shadow delta shape:
+//
+//	{"state":{"led":{"on":true}},"metadata":{"led":{"on":{"timestamp":1795586400000}}},"version":4,"timestamp":1795586401000}
+//
+// "state" is [Document.Delta] and "metadata" holds the desired time of each of its leaves. When
+// there is no delta the state is {}; publishing is then up to the caller (AWS publishes none).
+func (d *Document) AppendDeltaJSON(dst []byte) []byte {
+	delta := d.Delta()
+	dst = append(dst, `{"state":`...)
+	dst = delta.AppendJSON(dst)
+	dst = append(dst, `,"metadata":`...)
+	dst = appendDeltaMeta(dst, delta, d.Metadata(Desired))
+	dst = append(dst, `,"version":`...)
+	dst = strconv.AppendUint(dst, d.version, 10)
+	dst = append(dst, `,"timestamp":`...)
+	dst = strconv.AppendInt(dst, d.updated, 10)
+	return append(dst, '}')
+}
+
+// appendDeltaMeta appends the metadata of the leaves of delta (shaped like desired) from the
+// desired metadata tree.
+func appendDeltaMeta(dst []byte, delta, meta Value) []byte {
+	if delta.kind != Object {
+		return appendMeta(dst, meta)
+	}
+	dst = append(dst, '{')
+	for i, m := range delta.obj {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendString(dst, m.Key)
+		dst = append(dst, ':')
+		mm, _ := meta.Lookup(m.Key)
+		dst = appendDeltaMeta(dst, m.Value, mm)
+	}
+	return append(dst, '}')
+}
+
 func appendMeta(dst []byte, m Value) []byte {
 	if m.kind != Object {
 		dst = append(dst, `{"timestamp":`...)

@@ -51,6 +51,24 @@ func TestDocumentJSONRoundTrip(t *testing.T) {
 	}
 }
 
+func TestAppendDeltaJSON(t *testing.T) {
+	var d Document
+	apply(t, &d, Desired, `{"led":{"on":true,"color":"red"},"rate":5,"cfg":{"a":{"b":1}}}`, t0)
+	apply(t, &d, Desired, `{"rate":10}`, t0.Add(time.Second))
+	apply(t, &d, Reported, `{"led":{"on":false,"color":"red"},"rate":5,"cfg":3}`, t0.Add(2*time.Second))
+	got := string(d.AppendDeltaJSON(nil))
+	want := `{"state":{"cfg":{"a":{"b":1}},"led":{"on":true},"rate":10},` +
+		`"metadata":{"cfg":{"a":{"b":{"timestamp":1795586400000}}},"led":{"on":{"timestamp":1795586400000}},"rate":{"timestamp":1795586401000}},` +
+		`"version":3,"timestamp":1795586402000}`
+	if got != want {
+		t.Errorf("AppendDeltaJSON =\n%s\nwant\n%s", got, want)
+	}
+	apply(t, &d, Reported, `{"led":{"on":true},"rate":10,"cfg":{"a":{"b":1.0}}}`, t0.Add(3*time.Second))
+	if got := string(d.AppendDeltaJSON(nil)); got != `{"state":{},"metadata":{},"version":4,"timestamp":1795586403000}` {
+		t.Errorf("in sync: %s", got)
+	}
+}
+
 func TestParseDocumentErrors(t *testing.T) {
 	const ok = `{"state":{"desired":{"a":{"b":1}},"reported":{}},"metadata":{"desired":{"a":{"b":{"timestamp":5}}},"reported":{}},"ack":{},"version":1,"desiredVersion":1,"timestamp":5}`
 	if _, err := ParseDocument([]byte(ok), Limits{}); err != nil {

@@ -113,7 +113,8 @@
 // path, arrays compared whole, a desired leaf missing from reported included, keys only in
 // reported never included, and an empty desired object (no leaves) never included. Numbers
 // compare by value. [DeltaLeaves] gives the same as a flat, sorted list of [Leaf] (path and
-// value) — the device's to-do list.
+// value) — the device's to-do list — and [Document.AppendDeltaJSON] the AWS-shaped delta message
+// ({"state":delta,"metadata":desired times of its leaves,"version":N,"timestamp":ms}).
 //
 // # Reconciling and conflicts
 //
