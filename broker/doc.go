@@ -33,7 +33,7 @@
 // publish. Refusals answer CONNACK with a reason code: 0x86 (Bad user name or password) when
 // the Authenticator's error matches [ErrBadCredentials], 0x85 (Client identifier not valid) for
 // a device connecting under another client ID, 0x87 (Not authorized) otherwise. MQTT v3.1.1
-// clients get mochi's v3 equivalents (0x04, 0x02, 0x05).
+// clients get the v3.1.1 return codes 0x04, 0x02 and 0x05.
 //
 // After CONNECT, mochi asks one question, "may this client use this topic", for each PUBLISH,
 // each subscription filter and each delivery; the answer is always transport.Authorize: a

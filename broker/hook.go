@@ -74,7 +74,7 @@ func (h *hook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
 		rerr := &RefusalError{ClientID: info.ClientID, Code: code.Code, Err: err}
 		b.cfg.Logger.Info("broker: connection refused", "client", info.ClientID, "remote", info.RemoteAddr,
 			"code", code.Code, "err", err)
-		_ = b.srv.SendConnack(cl, code, false, nil)
+		_ = b.srv.SendConnack(cl, connackCode(code, cl.Properties.ProtocolVersion), false, nil)
 		return rerr
 	}
 	b.ids.set(cl, id)
@@ -82,6 +82,23 @@ func (h *hook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
 		takeFlowControl(cl, st)
 	}
 	return nil
+}
+
+// connackCode picks the code to hand mochi's SendConnack, which translates v5 codes for v3.1.1
+// clients through its own table. That table maps 0x86 to v3 0x05 (Not authorized) and lacks 0x87,
+// so for v3.1.1 the broker passes the v5 code whose translation is the right v3 return code:
+// 0x04 Bad user name or password, 0x05 Not authorized, 0x02 Identifier rejected.
+func connackCode(code packets.Code, version byte) packets.Code {
+	if version >= 5 {
+		return code
+	}
+	switch code.Code {
+	case packets.ErrBadUsernameOrPassword.Code:
+		return packets.ErrMalformedUsername // → 0x04
+	case packets.ErrNotAuthorized.Code:
+		return packets.ErrBadUsernameOrPassword // → 0x05
+	}
+	return code // 0x85 → 0x02
 }
 
 // admit applies the identity rules: a device identity must be a valid device ID and connect
