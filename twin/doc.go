@@ -120,7 +120,8 @@
 //
 // A device typically keeps its reported state as a [Value], changes it with [Set] and [Delete],
 // and sends [Diff](lastSent, current): one merge patch that coalesces any number of offline
-// changes. [Changes] tells whether a patch would change anything.
+// changes. [Changes] tells whether a patch would change anything. [Update.Stamps] carries the
+// time each leaf really changed, so metadata stays true to offline edits.
 //
 // When changes made offline meet changes that reached the twin meanwhile, [Resolve] merges the
 // two reported patches given per-leaf times ([Stamped]; [StampPatch] stamps a whole patch, and a

@@ -77,8 +77,15 @@ type Update struct {
 	Version uint64
 	// ClientToken is echoed in the [Result] for correlation; the package does not interpret it.
 	ClientToken string
-	// Time stamps every leaf the patch touches; it is required (the package reads no clock).
+	// Time stamps every leaf the patch touches and becomes the document's timestamp; it is
+	// required (the package reads no clock).
 	Time time.Time
+	// Stamps optionally gives per-leaf write times for Patch, shaped like it, with Unix
+	// millisecond integers as leaves (see [Stamped]): for example the times of offline changes
+	// coalesced into one patch, so that metadata keeps when each leaf really changed. A number
+	// in place of an object stamps every leaf below; leaves without a stamp get Time. Zero (null)
+	// means no per-leaf times.
+	Stamps Value
 }
 
 // Result describes an accepted update.
@@ -219,7 +226,10 @@ func (d *Document) Apply(u Update) (Result, error) {
 		return Result{}, &LimitError{Rule: RuleDepth, Limit: lim.MaxDepth, Actual: lim.MaxDepth + 1, Path: p.String(), Offset: -1}
 	}
 	data, meta := d.section(u.Section)
-	nd, nm, changed := mergeStamped(orEmpty(data), orEmpty(meta), u.Patch, stamp)
+	if p, ok := badStamps(u.Stamps, Path{"stamps"}); !ok {
+		return Result{}, invalidUpdate(p.String() + ": stamps must be objects and integer Unix milliseconds")
+	}
+	nd, nm, changed := mergeStamped(orEmpty(data), orEmpty(meta), u.Patch, u.Stamps, stamp)
 	if err := lim.check(nd, u.Section.String()); err != nil {
 		return Result{}, err
 	}
@@ -260,9 +270,29 @@ func (d *Document) ApplyJSON(u Update, patch []byte) (Result, error) {
 	return d.Apply(u)
 }
 
-// mergeStamped merges object patch p into target t (with metadata tm), stamping set leaves.
-// It reports whether the data changed.
-func mergeStamped(t, tm, p, stamp Value) (Value, Value, bool) {
+// badStamps checks a stamp tree: objects nest, leaves are integers. It returns the path of the
+// first bad leaf and false.
+func badStamps(s Value, path Path) (Path, bool) {
+	switch s.kind {
+	case Null:
+		return nil, true
+	case Number:
+		_, ok := s.AsInt64()
+		return path, ok
+	case Object:
+		for _, m := range s.obj {
+			if p, ok := badStamps(m.Value, append(path[:len(path):len(path)], m.Key)); !ok {
+				return p, false
+			}
+		}
+		return nil, true
+	}
+	return path, false
+}
+
+// mergeStamped merges object patch p into target t (with metadata tm), stamping each set leaf
+// with its time from the stamp tree ps or else with stamp. It reports whether the data changed.
+func mergeStamped(t, tm, p, ps, stamp Value) (Value, Value, bool) {
 	changed := false
 	if t.kind != Object {
 		changed = true
@@ -277,15 +307,25 @@ func mergeStamped(t, tm, p, stamp Value) (Value, Value, bool) {
 		}
 	}
 	set := func(key string, tv, tmv, pv Value, exists bool) {
+		leafStamp, sub := stamp, Value{}
+		if s, ok := ps.Lookup(key); ok {
+			switch s.kind {
+			case Number:
+				ms, _ := s.AsInt64() // checked by badStamps
+				leafStamp = IntOf(ms)
+			case Object:
+				sub = s
+			}
+		}
 		if pv.kind == Object {
-			nv, nmv, c := mergeStamped(tv, tmv, pv, stamp)
+			nv, nmv, c := mergeStamped(tv, tmv, pv, sub, leafStamp)
 			out = append(out, Member{Key: key, Value: nv})
 			outMeta = append(outMeta, Member{Key: key, Value: nmv})
 			changed = changed || c || !exists
 			return
 		}
 		out = append(out, Member{Key: key, Value: pv})
-		outMeta = append(outMeta, Member{Key: key, Value: stamp})
+		outMeta = append(outMeta, Member{Key: key, Value: leafStamp})
 		changed = changed || !exists || !Equal(tv, pv)
 	}
 	tl, pl := t.obj, p.obj

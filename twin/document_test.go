@@ -283,6 +283,31 @@ func TestMetadataTimestamps(t *testing.T) {
 	}
 }
 
+func TestApplyPerLeafStamps(t *testing.T) {
+	var d Document
+	apply(t, &d, Reported, `{"old":1}`, t0)
+	// An offline device coalesced three changes made at different times into one patch.
+	patch := mustParse(t, `{"fw":"2.0","net":{"ip":"10.0.0.7","mask":24},"led":{"on":true,"color":"red"}}`)
+	stamps := mustParse(t, `{"fw":1795586000000,"net":{"ip":1795586100000},"led":1795586200000}`)
+	before := encoded(&d)
+	for _, bad := range []string{`{"fw":"x"}`, `{"net":{"ip":1.5}}`, `[1]`, `{"fw":1e3}`} {
+		_, err := d.Apply(Update{Section: Reported, Patch: patch, Stamps: mustParse(t, bad), Time: t0})
+		if !errors.Is(err, ErrInvalidUpdate) || encoded(&d) != before {
+			t.Errorf("stamps %s: %v", bad, err)
+		}
+	}
+	if _, err := d.Apply(Update{Section: Reported, Patch: patch, Stamps: stamps, Time: t0.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	want := `{"fw":1795586000000,"led":{"color":1795586200000,"on":1795586200000},"net":{"ip":1795586100000,"mask":1795590000000},"old":1795586400000}`
+	if got := d.Metadata(Reported).String(); got != want {
+		t.Errorf("metadata = %s\nwant       %s", got, want)
+	}
+	if !d.Timestamp().Equal(t0.Add(time.Hour)) {
+		t.Errorf("document timestamp = %v", d.Timestamp())
+	}
+}
+
 func TestAcks(t *testing.T) {
 	var d Document
 	apply(t, &d, Desired, `{"targetTemp":21,"mode":"eco"}`, t0)
