@@ -49,7 +49,9 @@ func stampLeaves(v, stamp Value) Value {
 // their members are combined; a member present on one side only is kept; where either side
 // holds a leaf (scalar, array or null) at a path the other also sets, that is a conflict and
 // policy picks the whole subtree of one side. Under [LastWriterWins] the side's time for a
-// subtree is the latest stamp in it.
+// subtree is the latest stamp in it. Apply the result with
+// Update{Section: Reported, Patch: r.Patch, Stamps: r.Stamps} so the metadata keeps the
+// winning times.
 func Resolve(local, remote Stamped, policy Policy) Stamped {
 	p, s := resolve(local.Patch, local.Stamps, remote.Patch, remote.Stamps, policy)
 	return Stamped{Patch: p, Stamps: s}
