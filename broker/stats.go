@@ -1,6 +1,10 @@
 package broker
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+)
 
 // Stats is a snapshot of the broker's counters. Counters only grow, except Connections,
 // Subscriptions and Retained, which are current values.
@@ -24,7 +28,8 @@ type Stats struct {
 	Dropped int64
 	// Subscriptions is the number of subscriptions held now, across all sessions.
 	Subscriptions int64
-	// Retained is the number of retained messages held now.
+	// Retained is the number of retained messages held now, not counting mochi's own $SYS
+	// status topics.
 	Retained int64
 }
 
@@ -40,6 +45,6 @@ func (b *Broker) Stats() Stats {
 		MessagesOut:       atomic.LoadInt64(&in.MessagesSent),
 		Dropped:           atomic.LoadInt64(&in.MessagesDropped) + atomic.LoadInt64(&in.InflightDropped),
 		Subscriptions:     atomic.LoadInt64(&in.Subscriptions),
-		Retained:          atomic.LoadInt64(&in.Retained),
+		Retained:          int64(b.srv.Topics.Retained.Len() - len(b.srv.Topics.Messages(mqtt.SysPrefix+"/#"))),
 	}
 }
