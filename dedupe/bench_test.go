@@ -1,3 +1,8 @@
+//go:build !tinygo
+
+// Benchmarks and the heap-size test measure the gc toolchain's runtime; TinyGo's allocator and
+// MemStats differ, so they are built only with gc.
+
 package dedupe
 
 import (

@@ -1,12 +1,12 @@
 package dedupe
 
 import (
+	_ "embed"
 	"encoding/json"
 	"fmt"
 	"go/ast"
 	"go/constant"
 	"go/parser"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -38,13 +38,15 @@ type step struct {
 // wireguardLimit is WireGuard's RejectAfterMessages, the L of the vectors.
 const wireguardLimit = 1<<64 - 1<<4 - 1
 
+// replayJSON is embedded rather than read at run time so that the vectors also run where the
+// test binary has no file system (TinyGo's wasip1 runner preopens no directory).
+//
+//go:embed testdata/wireguard-replay.json
+var replayJSON string
+
 func loadReplayVectors(t *testing.T) replayVectors {
 	t.Helper()
-	raw, err := os.ReadFile("testdata/wireguard-replay.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := json.NewDecoder(strings.NewReader(string(raw)))
+	d := json.NewDecoder(strings.NewReader(replayJSON))
 	d.UseNumber() // the counters near 2^64 do not survive float64
 	var v replayVectors
 	if err := d.Decode(&v); err != nil {
