@@ -251,37 +251,57 @@ func checkKeys(obj Value, where string, keys ...string) error {
 
 // decodeMeta turns encoded metadata into a metadata tree, requiring it to mirror data exactly.
 func decodeMeta(data, meta Value, path Path) (Value, error) {
+	var rev []string
+	v, msg, ok := decodeMetaAt(data, meta, &rev)
+	if ok {
+		return v, nil
+	}
+	p := append(Path(nil), path...)
+	for i := len(rev) - 1; i >= 0; i-- {
+		p = append(p, rev[i])
+	}
+	return Value{}, docErr(p.String(), msg)
+}
+
+// decodeMetaAt is decodeMeta without paths: on failure it returns the message and collects the
+// path in reverse into rev on the way back up.
+func decodeMetaAt(data, meta Value, rev *[]string) (Value, string, bool) {
 	if data.kind != Object {
 		ts, ok := meta.Lookup("timestamp")
 		if meta.kind != Object || len(meta.obj) != 1 || !ok {
-			return Value{}, docErr(path.String(), `a leaf's metadata must be {"timestamp":ms}, got `+meta.String())
+			return Value{}, `a leaf's metadata must be {"timestamp":ms}, got ` + meta.String(), false
 		}
-		ms, ok := ts.AsInt64()
-		if !ok {
-			return Value{}, docErr(path.String()+".timestamp", "must be a 64-bit integer of Unix milliseconds, got "+ts.String())
+		if _, ok := ts.AsInt64(); !ok {
+			*rev = append(*rev, "timestamp")
+			return Value{}, "must be a 64-bit integer of Unix milliseconds, got " + ts.String(), false
 		}
-		return IntOf(ms), nil
+		return ts, "", true
 	}
 	if meta.kind != Object {
-		return Value{}, docErr(path.String(), "must be an object mirroring the state, got "+meta.kind.String())
+		return Value{}, "must be an object mirroring the state, got " + meta.kind.String(), false
 	}
-	out := make([]Member, 0, len(data.obj))
-	dl, ml := data.obj, meta.obj
-	for len(dl) > 0 || len(ml) > 0 {
-		switch c := cmpHeads(dl, ml); {
-		case c < 0:
-			return Value{}, docErr(append(path[:len(path):len(path)], dl[0].Key).String(), "missing: every state member needs metadata")
-		case c > 0:
-			return Value{}, docErr(append(path[:len(path):len(path)], ml[0].Key).String(), "metadata for a member the state does not have")
+	out := make([]Member, len(data.obj))
+	for i, dm := range data.obj {
+		if i >= len(meta.obj) || meta.obj[i].Key != dm.Key {
+			if i < len(meta.obj) && meta.obj[i].Key < dm.Key {
+				*rev = append(*rev, meta.obj[i].Key)
+				return Value{}, "metadata for a member the state does not have", false
+			}
+			*rev = append(*rev, dm.Key)
+			return Value{}, "missing: every state member needs metadata", false
 		}
-		sub, err := decodeMeta(dl[0].Value, ml[0].Value, append(path[:len(path):len(path)], dl[0].Key))
-		if err != nil {
-			return Value{}, err
+		sub, msg, ok := decodeMetaAt(dm.Value, meta.obj[i].Value, rev)
+		if !ok {
+			*rev = append(*rev, dm.Key)
+			return Value{}, msg, false
 		}
-		out = append(out, Member{Key: dl[0].Key, Value: sub})
-		dl, ml = dl[1:], ml[1:]
+		out[i] = Member{Key: dm.Key, Value: sub}
 	}
-	return Value{kind: Object, obj: out}, nil
+	if len(meta.obj) > len(data.obj) {
+		*rev = append(*rev, meta.obj[len(data.obj)].Key)
+		return Value{}, "metadata for a member the state does not have", false
+	}
+	return Value{kind: Object, obj: out}, "", true
 }
 
 func decodeAcks(v Value, desiredVersion uint64) ([]Ack, error) {
