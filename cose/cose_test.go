@@ -124,6 +124,16 @@ func TestSignRoundTrip(t *testing.T) {
 	if !errors.Is(err, ErrUnknownKey) || !errors.As(err, &ce) || ce.Signature != 1 {
 		t.Fatalf("unknown key err = %v", err)
 	}
+	// Too many signatures are refused before any is decoded.
+	many := cbor.AppendArrayHeader(cbor.AppendTag(nil, TagSign), 4)
+	many = append(many, 0x40, 0xa0, 0x40)
+	many = cbor.AppendArrayHeader(many, MaxSignatures+1)
+	for i := 0; i <= MaxSignatures; i++ {
+		many = append(many, 0x83, 0x40, 0xa0, 0x40)
+	}
+	if _, err := DecodeSign(many); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("too many signatures err = %v", err)
+	}
 	if _, err := AppendSign(nil, nil, nil, nil); !errors.Is(err, ErrKey) {
 		t.Fatalf("no signers err = %v", err)
 	}

@@ -25,6 +25,8 @@
 // anything else fails with [ErrCritical]; a label repeated within or across buckets is
 // malformed. The payload stays opaque bytes until [Sign1.Verify] or [Sign.VerifySignature] has
 // checked the signature, so callers parse nothing an attacker wrote before it is authenticated.
+// Decoding never allocates in proportion to a length an attacker wrote: lengths are checked
+// against the input, and a COSE_Sign may carry at most [MaxSignatures] signatures.
 //
 // # Tags
 //

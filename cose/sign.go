@@ -40,8 +40,12 @@ type Sign struct {
 	hdr headers
 }
 
+// MaxSignatures is the most signatures [DecodeSign] accepts in one COSE_Sign message; it bounds
+// the memory and time an unauthenticated message can make a verifier spend.
+const MaxSignatures = 64
+
 // DecodeSign decodes a COSE_Sign message, tagged (98) or untagged. Any other tag fails with
-// [ErrTag]. A message without signatures is malformed.
+// [ErrTag]. A message without signatures, or with more than [MaxSignatures], is malformed.
 func DecodeSign(msg []byte) (*Sign, error) {
 	m := &Sign{}
 	d := cbor.NewDecoder(msg, cbor.Options{})
@@ -57,10 +61,10 @@ func DecodeSign(msg []byte) (*Sign, error) {
 	if err != nil {
 		return nil, fail("signatures", -1, ErrMalformed, err)
 	}
-	if n < 1 {
-		return nil, fail("signatures", -1, ErrMalformed, errors.New("no signatures"))
+	if n < 1 || n > MaxSignatures {
+		return nil, fail("signatures", -1, ErrMalformed, errors.New("want 1 to "+itoa64(MaxSignatures)+" signatures"))
 	}
-	m.Signatures = make([]Signature, n) // n <= remaining bytes, checked by the decoder
+	m.Signatures = make([]Signature, n)
 	for i := range m.Signatures {
 		s := &m.Signatures[i]
 		cnt, err := d.ReadArrayHeader()
