@@ -36,9 +36,10 @@
 // # Empty protected header
 //
 // When the protected bucket holds no entries it is signed as a zero-length bstr, whether it was
-// sent as h'' or as an encoded empty map h'A0'. RFC 9052 §3 requires senders to use h'' and the
-// cose-wg vector sign-pass-01 (protected h'A0', signature over h'') shows verifiers treating the
-// two alike; the package follows the vector. It always sends h'' itself.
+// sent as a zero-length bstr or as an encoded empty map (the byte A0). RFC 9052 §3 requires
+// senders to use the zero-length bstr, and the cose-wg vector sign-pass-01 (protected bucket
+// A0, signature over the zero-length bstr) shows verifiers treating the two alike; the package
+// follows the vector. It always sends the zero-length bstr itself.
 //
 // # Detached payloads and external data
 //
