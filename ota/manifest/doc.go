@@ -38,6 +38,7 @@
 // below the device's is refused; an equal one is accepted only when the image digest is the
 // installed one (an idempotent re-install or re-verification after a reboot) and refused
 // otherwise, so two different images can never share a sequence number on one device.
+// Sequence numbers start at 1; a device with nothing installed reports 0.
 //
 // Each failure is an [*Error] naming the [Check] and the field, wrapping one sentinel:
 // [ErrSignature], [ErrUnknownKey], [ErrThreshold], [ErrMalformed], [ErrVendor], [ErrClass],

@@ -54,7 +54,8 @@ func (u UUID) String() string {
 
 // Manifest describes one firmware image for one class of device.
 type Manifest struct {
-	// Sequence is the monotonically increasing release number used for anti-rollback.
+	// Sequence is the monotonically increasing release number used for anti-rollback. It starts
+	// at 1: zero is what a device with nothing installed reports.
 	Sequence uint64
 	// VendorID and ClassID say which devices the image is for.
 	VendorID, ClassID UUID
@@ -78,6 +79,8 @@ type Manifest struct {
 // validate checks the fields the encoder and decoder both require.
 func (m *Manifest) validate() error {
 	switch {
+	case m.Sequence == 0:
+		return fail(CheckBody, "sequence", ErrMalformed, errors.New("zero (reserved for a device with nothing installed)"))
 	case m.Component == "":
 		return fail(CheckBody, "component", ErrMalformed, errors.New("empty"))
 	case m.Size == 0:

@@ -168,6 +168,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"trailing", append(append([]byte{}, good...), 0), ""},
 		{"format 2", base(map[int][]byte{1: u(2)}, 0), "format"},
 		{"missing sequence", base(nil, 2), "sequence"},
+		{"sequence zero", base(map[int][]byte{2: u(0)}, 0), "sequence"},
 		{"missing uris", base(nil, 8), "uris"},
 		{"vendor short", base(map[int][]byte{3: bs(make([]byte, 15))}, 0), "vendor"},
 		{"class text", base(map[int][]byte{4: tx("x")}, 0), "class"},
@@ -217,6 +218,7 @@ func TestEncodeValidation(t *testing.T) {
 		name string
 		mod  func(*Manifest)
 	}{
+		{"sequence zero", func(m *Manifest) { m.Sequence = 0 }},
 		{"no component", func(m *Manifest) { m.Component = "" }},
 		{"zero size", func(m *Manifest) { m.Size = 0 }},
 		{"no uris", func(m *Manifest) { m.URIs = nil }},
