@@ -157,7 +157,7 @@ func (b *Broker) Addr() string {
 }
 
 // URL returns "mqtt://" + Addr(), or "" when Addr() is "".
-func (b *Broker) URL() string { return url("mqtt", b.Addr()) }
+func (b *Broker) URL() string { return joinURL("mqtt", b.Addr()) }
 
 // TLSAddr returns the TLS listener's address, or "" before Start or without Config.TLS.
 func (b *Broker) TLSAddr() string {
@@ -167,7 +167,7 @@ func (b *Broker) TLSAddr() string {
 }
 
 // TLSURL returns "mqtts://" + TLSAddr(), or "" when TLSAddr() is "".
-func (b *Broker) TLSURL() string { return url("mqtts", b.TLSAddr()) }
+func (b *Broker) TLSURL() string { return joinURL("mqtts", b.TLSAddr()) }
 
 func (b *Broker) addr(l *listener) string {
 	if l == nil {
@@ -176,7 +176,7 @@ func (b *Broker) addr(l *listener) string {
 	return l.Address()
 }
 
-func url(scheme, addr string) string {
+func joinURL(scheme, addr string) string {
 	if addr == "" {
 		return ""
 	}
