@@ -377,3 +377,41 @@ func FuzzSkip(f *testing.F) {
 		}
 	})
 }
+
+// FuzzReaders runs every typed reader over arbitrary bytes: none may panic, a failed read must
+// leave the decoder where it was, and a successful one must make progress.
+func FuzzReaders(f *testing.F) {
+	for _, h := range []string{"1bffffffffffffffff", "3b7fffffffffffffff", "4401020304", "6449455446",
+		"83010203", "a201020304", "c11a514b67b0", "f93c00", "fa47c35000", "fb3ff199999999999a", "f5", "f6", "ff"} {
+		f.Add(mustHex(f, h))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		readers := []func(*Decoder) error{
+			func(d *Decoder) error { _, err := d.ReadUint(); return err },
+			func(d *Decoder) error { _, err := d.ReadInt(); return err },
+			func(d *Decoder) error { _, err := d.ReadBytes(); return err },
+			func(d *Decoder) error { _, err := d.ReadText(); return err },
+			func(d *Decoder) error { _, err := d.ReadArrayHeader(); return err },
+			func(d *Decoder) error { _, err := d.ReadMapHeader(); return err },
+			func(d *Decoder) error { _, err := d.ReadTag(); return err },
+			func(d *Decoder) error { _, err := d.ReadFloat(); return err },
+			func(d *Decoder) error { _, err := d.ReadBool(); return err },
+			(*Decoder).ReadNull,
+			(*Decoder).ReadBreak,
+			func(d *Decoder) error { _, err := d.ReadHead(); return err },
+		}
+		for i, read := range readers {
+			d := NewDecoder(in, Options{})
+			err := read(&d)
+			if err != nil && d.Offset() != 0 {
+				t.Fatalf("reader %d moved to %d on error %v", i, d.Offset(), err)
+			}
+			if err == nil && d.Offset() == 0 {
+				t.Fatalf("reader %d made no progress", i)
+			}
+			if err == nil && d.Offset() > len(in) {
+				t.Fatalf("reader %d read past the end", i)
+			}
+		}
+	})
+}
