@@ -8,7 +8,11 @@ package importguard
 
 // TinyGo lists the packages (relative to the module root) that must build with TinyGo.
 var TinyGo = []string{
+	"dedupe",
 	"slo",
+	"twin",
+	"cose",
+	"internal/cbor",
 }
 
 // Denied are standard-library packages a TinyGo-friendly package must not import directly:

@@ -3,7 +3,11 @@
 package main
 
 import (
+	_ "github.com/fleetkit/fleetkit/cose"
+	_ "github.com/fleetkit/fleetkit/dedupe"
+	_ "github.com/fleetkit/fleetkit/internal/cbor"
 	_ "github.com/fleetkit/fleetkit/slo"
+	_ "github.com/fleetkit/fleetkit/twin"
 )
 
 func main() {}
