@@ -115,7 +115,7 @@ func (e *entry) dead() bool     { return e.klen&deadBit != 0 }
 // Time is passed in by the caller (now); the cache starts no goroutines and reads no clock.
 // Expiry times never go backwards: a now earlier than a previous one is treated as that
 // previous time for expiry, so entries still expire in ring order. A Cache is not safe for
-// concurrent use.
+// concurrent use. Make one with [NewCache]; the zero Cache holds no slots and is not usable.
 type Cache struct {
 	cfg   Config
 	ttl   int64

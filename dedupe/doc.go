@@ -23,6 +23,7 @@
 // NewWindow(63), WireGuard's window is NewWindow(8128). The rule uses W exactly; only memory is
 // rounded up to a power-of-two number of 64-bit words (W=63 takes 16 bytes, W=8128 1 KiB).
 // RFC 4303 also never uses sequence number 0; a caller wanting that refuses 0 before checking.
+// The zero Window is ready to use with W = [DefaultWindowSize] (63) and no limit.
 //
 // Verdicts are sentinel errors returned unwrapped, so the hot path never allocates: nil (new),
 // [ErrReplay] (inside the window and already seen), [ErrTooOld] (left of the window, unknown

@@ -123,7 +123,8 @@ type source struct {
 // IdleTimeout so that a source is evicted only after its old traffic can no longer be delivered.
 //
 // Time is passed in by the caller; a now earlier than the latest one seen is treated as the
-// latest. A Tracker is not safe for concurrent use.
+// latest. A Tracker is not safe for concurrent use. Make one with [NewTracker]; the zero Tracker
+// is not usable.
 type Tracker struct {
 	cfg   TrackerConfig
 	size  uint64

@@ -29,7 +29,8 @@ const (
 // numbers: T and the W numbers below it. A fresh window has T = 0 and nothing accepted, so the
 // first 0 is accepted.
 //
-// A Window is not safe for concurrent use. The zero value is not usable: call [NewWindow].
+// A Window is not safe for concurrent use. The zero value is an empty window of
+// [DefaultWindowSize] with no limit; [NewWindow] chooses another size.
 type Window struct {
 	ring  []uint64 // power-of-two number of words; bit c%64 of word (c/64)%len is number c
 	top   uint64   // highest accepted number (0 when nothing was accepted)
@@ -70,7 +71,18 @@ func NewWindow(size int) (*Window, error) {
 }
 
 // Size returns the window size W.
-func (w *Window) Size() int { return int(w.size) }
+func (w *Window) Size() int {
+	w.init()
+	return int(w.size)
+}
+
+// init gives a zero Window its default size.
+func (w *Window) init() {
+	if w.ring == nil {
+		w.size = DefaultWindowSize
+		w.ring = make([]uint64, ringWords(DefaultWindowSize))
+	}
+}
 
 // Top returns the highest accepted sequence number, 0 when none was accepted yet.
 func (w *Window) Top() uint64 { return w.top }
@@ -89,6 +101,9 @@ func (w *Window) Check(seq uint64) error {
 	if w.limit != 0 && seq >= w.limit {
 		return ErrLimit
 	}
+	if w.ring == nil {
+		w.init()
+	}
 	return checkRing(w.ring, &w.top, w.size, seq)
 }
 
@@ -96,6 +111,9 @@ func (w *Window) Check(seq uint64) error {
 func (w *Window) Test(seq uint64) error {
 	if w.limit != 0 && seq >= w.limit {
 		return ErrLimit
+	}
+	if w.ring == nil { // zero Window: empty, everything below the limit is new
+		return nil
 	}
 	return testRing(w.ring, w.top, w.size, seq)
 }
@@ -182,6 +200,7 @@ const windowMagic = "FKDW"
 // encoding is versioned and CRC-32C protected; see [Window.UnmarshalBinary]. It implements
 // [encoding.BinaryAppender]; the error is always nil.
 func (w *Window) AppendBinary(b []byte) ([]byte, error) {
+	w.init()
 	start := len(b)
 	b = appendHeader(b, windowMagic)
 	b = binary.LittleEndian.AppendUint64(b, w.size)
@@ -199,8 +218,7 @@ func (w *Window) MarshalBinary() ([]byte, error) { return w.AppendBinary(nil) }
 
 // UnmarshalBinary replaces the window's state (size, limit, top, bitmap) with a snapshot made by
 // AppendBinary. On any error (a *[SnapshotError] wrapping [ErrCorrupt] or [ErrVersion]) the
-// window is unchanged. It implements [encoding.BinaryUnmarshaler]; a zero Window may be
-// restored into.
+// window is unchanged. It implements [encoding.BinaryUnmarshaler].
 func (w *Window) UnmarshalBinary(data []byte) error {
 	r, err := openSnapshot("window", windowMagic, data)
 	if err != nil {

@@ -32,6 +32,27 @@ func TestNewWindowConfig(t *testing.T) {
 	}
 }
 
+func TestWindowZeroValue(t *testing.T) {
+	var w Window
+	if w.Test(5) != nil || w.Size() != DefaultWindowSize {
+		t.Fatalf("zero Window: Test %v, Size %d", w.Test(5), w.Size())
+	}
+	var z Window
+	for _, tc := range []struct {
+		seq  uint64
+		want error
+	}{{0, nil}, {0, ErrReplay}, {100, nil}, {37, nil}, {36, ErrTooOld}} {
+		if got := z.Check(tc.seq); got != tc.want {
+			t.Fatalf("zero Window: Check(%d) = %v, want %v", tc.seq, got, tc.want)
+		}
+	}
+	var m Window
+	snap, _ := m.MarshalBinary()
+	if err := m.UnmarshalBinary(snap); err != nil {
+		t.Fatalf("zero Window snapshot: %v", err)
+	}
+}
+
 func TestWindowEdges(t *testing.T) {
 	const max = math.MaxUint64
 	type op struct {
