@@ -429,8 +429,7 @@ func (t *Tracker) MarshalBinary() ([]byte, error) { return t.AppendBinary(nil) }
 
 // UnmarshalBinary replaces every source with those of a snapshot made by AppendBinary, keeping
 // the receiver's configuration and stats; OnEvict and Floor are not called. The snapshot's
-// window size must equal the receiver's, it may hold at most MaxSources sources, and every top
-// must be below the receiver's Limit. On any error (a *[SnapshotError] wrapping [ErrCorrupt],
+// window size must equal the receiver's and it may hold at most MaxSources sources. On any error (a *[SnapshotError] wrapping [ErrCorrupt],
 // [ErrVersion] or [ErrMismatch]) the tracker is unchanged.
 func (t *Tracker) UnmarshalBinary(data []byte) error {
 	if t.words == 0 {
@@ -476,9 +475,6 @@ func (t *Tracker) UnmarshalBinary(data []byte) error {
 			return r.fail(off, ErrCorrupt, "source "+itoa(i)+": last-accepted time goes backwards")
 		}
 		last = ts
-		if t.cfg.Limit != 0 && top >= t.cfg.Limit {
-			return r.fail(topOff, ErrMismatch, "source "+itoa(i)+": top "+utoa(top)+" is not below TrackerConfig.Limit")
-		}
 		h := hashKey(t.cfg.Seed, string(id))
 		if _, dup := n.find(string(id), h); dup {
 			return r.fail(off, ErrCorrupt, "source "+itoa(i)+": duplicate source ID")

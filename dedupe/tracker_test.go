@@ -313,7 +313,6 @@ func TestTrackerSnapshotErrors(t *testing.T) {
 		{"too many", TrackerConfig{MaxSources: 1}, good, ErrMismatch, 13},
 		{"count cannot fit", TrackerConfig{}, refit(func(b []byte) []byte { b[13] = 3; return b }), ErrCorrupt, 13},
 		{"id too long for receiver", TrackerConfig{MaxSourceLen: 1}, good, ErrMismatch, 17},
-		{"top above limit", TrackerConfig{Limit: 50}, good, ErrMismatch, 20},
 		{"duplicate", TrackerConfig{}, refit(func(b []byte) []byte { b[53], b[54] = 'a', 'b'; return b }), ErrCorrupt, 52},
 		{"recency backwards", TrackerConfig{}, refit(func(b []byte) []byte { clear(b[63:71]); return b }), ErrCorrupt, 52},
 		{"bit above top", TrackerConfig{}, refit(func(b []byte) []byte { b[71] |= 0x40; return b }), ErrCorrupt, 71},

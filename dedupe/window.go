@@ -227,7 +227,6 @@ func (w *Window) UnmarshalBinary(data []byte) error {
 	sizeOff := r.off
 	size := r.u64("size")
 	limit := r.u64("limit")
-	topOff := r.off
 	top := r.u64("top")
 	wordsOff := r.off
 	words := r.u32("word count")
@@ -239,9 +238,6 @@ func (w *Window) UnmarshalBinary(data []byte) error {
 	}
 	if want := ringWords(size); int64(words) != int64(want) {
 		return r.fail(wordsOff, ErrCorrupt, "word count "+utoa(uint64(words))+" does not match window size "+utoa(size)+" (want "+itoa(want)+")")
-	}
-	if limit != 0 && top >= limit {
-		return r.fail(topOff, ErrCorrupt, "top "+utoa(top)+" is not below the limit "+utoa(limit))
 	}
 	raw := r.bytes(int(words)*8, "bitmap")
 	if err := r.end(); err != nil {
