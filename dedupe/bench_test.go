@@ -66,14 +66,14 @@ func BenchmarkCache(b *testing.B) {
 	ks := keys(4 * n)
 	now := time.Unix(1_700_000_000, 0)
 	b.Run("Add-new-with-eviction", func(b *testing.B) {
-		c, _ := NewCache(Config{MaxEntries: n, TTL: time.Hour})
+		c, _ := NewCache(CacheConfig{MaxEntries: n, TTL: time.Hour})
 		b.ReportAllocs()
 		for i := 0; b.Loop(); i++ {
 			_, _ = c.Add(ks[i%len(ks)], now)
 		}
 	})
 	b.Run("Add-duplicate", func(b *testing.B) {
-		c, _ := NewCache(Config{MaxEntries: n, TTL: time.Hour})
+		c, _ := NewCache(CacheConfig{MaxEntries: n, TTL: time.Hour})
 		for _, k := range ks[:n] {
 			_, _ = c.Add(k, now)
 		}
@@ -83,7 +83,7 @@ func BenchmarkCache(b *testing.B) {
 		}
 	})
 	b.Run("Get-miss", func(b *testing.B) {
-		c, _ := NewCache(Config{MaxEntries: n, TTL: time.Hour})
+		c, _ := NewCache(CacheConfig{MaxEntries: n, TTL: time.Hour})
 		for _, k := range ks[:n] {
 			_, _ = c.Add(k, now)
 		}
@@ -110,7 +110,7 @@ func cacheBytesPerKey(ks []string, now time.Time) float64 {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	c, _ := NewCache(Config{MaxEntries: len(ks), TTL: time.Hour, MaxKeyLen: 64})
+	c, _ := NewCache(CacheConfig{MaxEntries: len(ks), TTL: time.Hour, MaxKeyLen: 64})
 	for _, k := range ks {
 		_, _ = c.Add(k, now)
 	}

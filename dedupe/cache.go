@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Cache defaults, applied by [NewCache] to zero fields of [Config].
+// Cache defaults, applied by [NewCache] to zero fields of [CacheConfig].
 const (
 	DefaultMaxEntries   = 4096
 	DefaultTTL          = 24 * time.Hour
@@ -15,18 +15,18 @@ const (
 	DefaultMaxResultLen = 4096
 )
 
-// Upper bounds of [Config] fields.
+// Upper bounds of [CacheConfig] fields.
 const (
-	// MaxCacheEntries bounds Config.MaxEntries (slots are numbered with uint32).
+	// MaxCacheEntries bounds CacheConfig.MaxEntries (slots are numbered with uint32).
 	MaxCacheEntries = 1 << 30
-	// MaxKeyLen bounds Config.MaxKeyLen and TrackerConfig.MaxSourceLen.
-	MaxKeyLen = 1 << 16
-	// MaxResultLen bounds Config.MaxResultLen.
-	MaxResultLen = 1 << 24
+	// MaxIDLen bounds CacheConfig.MaxKeyLen and TrackerConfig.MaxSourceLen.
+	MaxIDLen = 1 << 16
+	// MaxCacheResultLen bounds CacheConfig.MaxResultLen.
+	MaxCacheResultLen = 1 << 24
 )
 
-// Config configures a [Cache]. The zero value is valid: every zero field takes its default.
-type Config struct {
+// CacheConfig configures a [Cache]. The zero value is valid: every zero field takes its default.
+type CacheConfig struct {
 	// MaxEntries is the most keys the cache holds; when full, adding a key evicts the oldest
 	// (FIFO). 0 means DefaultMaxEntries (4096); at most MaxCacheEntries. Slots for all entries
 	// are allocated by NewCache (32 bytes each plus 8 bytes of index).
@@ -44,7 +44,7 @@ type Config struct {
 	Seed uint64
 }
 
-func (c Config) withDefaults() (Config, error) {
+func (c CacheConfig) withDefaults() (CacheConfig, error) {
 	if c.MaxEntries == 0 {
 		c.MaxEntries = DefaultMaxEntries
 	}
@@ -59,19 +59,19 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	switch {
 	case c.MaxEntries < 1 || c.MaxEntries > MaxCacheEntries:
-		return c, fmt.Errorf("%w: Config.MaxEntries = %d, want 1..%d", ErrConfig, c.MaxEntries, MaxCacheEntries)
+		return c, fmt.Errorf("%w: CacheConfig.MaxEntries = %d, want 1..%d", ErrConfig, c.MaxEntries, MaxCacheEntries)
 	case c.TTL < 0:
-		return c, fmt.Errorf("%w: Config.TTL = %v, want > 0", ErrConfig, c.TTL)
-	case c.MaxKeyLen < 0 || c.MaxKeyLen > MaxKeyLen:
-		return c, fmt.Errorf("%w: Config.MaxKeyLen = %d, want 1..%d", ErrConfig, c.MaxKeyLen, MaxKeyLen)
-	case c.MaxResultLen < 0 || c.MaxResultLen > MaxResultLen:
-		return c, fmt.Errorf("%w: Config.MaxResultLen = %d, want 1..%d", ErrConfig, c.MaxResultLen, MaxResultLen)
+		return c, fmt.Errorf("%w: CacheConfig.TTL = %v, want > 0", ErrConfig, c.TTL)
+	case c.MaxKeyLen < 0 || c.MaxKeyLen > MaxIDLen:
+		return c, fmt.Errorf("%w: CacheConfig.MaxKeyLen = %d, want 1..%d", ErrConfig, c.MaxKeyLen, MaxIDLen)
+	case c.MaxResultLen < 0 || c.MaxResultLen > MaxCacheResultLen:
+		return c, fmt.Errorf("%w: CacheConfig.MaxResultLen = %d, want 1..%d", ErrConfig, c.MaxResultLen, MaxCacheResultLen)
 	}
 	return c, nil
 }
 
-// Stats are a Cache's counters since it was created. They are not part of a snapshot.
-type Stats struct {
+// CacheStats are a Cache's counters since it was created. They are not part of a snapshot.
+type CacheStats struct {
 	// Entries is the number of live keys held now.
 	Entries int
 	// Hits counts lookups (Get, Seen, Add) that found a live key.
@@ -117,7 +117,7 @@ func (e *entry) dead() bool     { return e.klen&deadBit != 0 }
 // previous time for expiry, so entries still expire in ring order. A Cache is not safe for
 // concurrent use. Make one with [NewCache]; the zero Cache holds no slots and is not usable.
 type Cache struct {
-	cfg   Config
+	cfg   CacheConfig
 	ttl   int64
 	seed  uint64
 	ring  []entry
@@ -126,12 +126,12 @@ type Cache struct {
 	live  int
 	last  int64 // expiry of the newest slot
 	idx   index
-	stats Stats
+	stats CacheStats
 }
 
 // NewCache returns an empty cache. It returns an error wrapping [ErrConfig] when a field of cfg
-// is out of range (see [Config]).
-func NewCache(cfg Config) (*Cache, error) {
+// is out of range (see [CacheConfig]).
+func NewCache(cfg CacheConfig) (*Cache, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
@@ -144,14 +144,14 @@ func NewCache(cfg Config) (*Cache, error) {
 }
 
 // Config returns the configuration with defaults applied.
-func (c *Cache) Config() Config { return c.cfg }
+func (c *Cache) Config() CacheConfig { return c.cfg }
 
 // Len returns the number of live keys (expired keys that were not yet dropped count until the
 // next call that takes a now, or Expire).
 func (c *Cache) Len() int { return c.live }
 
 // Stats returns the counters.
-func (c *Cache) Stats() Stats {
+func (c *Cache) Stats() CacheStats {
 	s := c.stats
 	s.Entries = c.live
 	return s
@@ -213,7 +213,7 @@ func (c *Cache) Put(key string, result []byte, now time.Time) error {
 		return err
 	}
 	if len(result) > c.cfg.MaxResultLen {
-		return fmt.Errorf("%w: result of %d bytes exceeds Config.MaxResultLen %d", ErrTooLarge, len(result), c.cfg.MaxResultLen)
+		return fmt.Errorf("%w: result of %d bytes exceeds CacheConfig.MaxResultLen %d", ErrTooLarge, len(result), c.cfg.MaxResultLen)
 	}
 	t := now.UnixNano()
 	c.expire(t)
@@ -268,7 +268,7 @@ func (c *Cache) Clear() {
 
 func (c *Cache) checkKey(key string) error {
 	if len(key) > c.cfg.MaxKeyLen {
-		return fmt.Errorf("%w: key of %d bytes exceeds Config.MaxKeyLen %d", ErrTooLarge, len(key), c.cfg.MaxKeyLen)
+		return fmt.Errorf("%w: key of %d bytes exceeds CacheConfig.MaxKeyLen %d", ErrTooLarge, len(key), c.cfg.MaxKeyLen)
 	}
 	return nil
 }
@@ -356,7 +356,7 @@ const cacheMagic = "FKDC"
 // key length uvarint, key, result length uvarint, result.
 
 // AppendBinary appends a snapshot of the live entries (keys, results and absolute expiry times)
-// to b. Configuration and Stats are not included: the receiver of UnmarshalBinary keeps its
+// to b. Configuration and CacheStats are not included: the receiver of UnmarshalBinary keeps its
 // own. The encoding is versioned and CRC-32C protected. It implements
 // [encoding.BinaryAppender]; the error is always nil.
 func (c *Cache) AppendBinary(b []byte) ([]byte, error) {
@@ -384,7 +384,7 @@ func (c *Cache) AppendBinary(b []byte) ([]byte, error) {
 func (c *Cache) MarshalBinary() ([]byte, error) { return c.AppendBinary(nil) }
 
 // UnmarshalBinary replaces the cache's entries with those of a snapshot made by AppendBinary,
-// keeping the receiver's configuration and Stats. Entries already expired are restored and
+// keeping the receiver's configuration and CacheStats. Entries already expired are restored and
 // dropped by the next call that takes a now. On any error (a *[SnapshotError] wrapping
 // [ErrCorrupt], [ErrVersion] or [ErrMismatch]: more entries than MaxEntries, a key or result
 // longer than the receiver accepts) the cache is unchanged.
@@ -402,7 +402,7 @@ func (c *Cache) UnmarshalBinary(data []byte) error {
 		return r.err
 	}
 	if int64(count) > int64(len(c.ring)) {
-		return r.fail(countOff, ErrMismatch, "snapshot holds "+utoa(uint64(count))+" entries, Config.MaxEntries is "+itoa(len(c.ring)))
+		return r.fail(countOff, ErrMismatch, "snapshot holds "+utoa(uint64(count))+" entries, CacheConfig.MaxEntries is "+itoa(len(c.ring)))
 	}
 	// Each entry takes at least 10 bytes; refuse counts the input cannot hold before allocating.
 	if int64(count)*10 > int64(len(r.buf)-r.off) {

@@ -14,7 +14,7 @@ type fakeClock struct{ t time.Time }
 func (c *fakeClock) now() time.Time          { return c.t }
 func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
 func newClock() *fakeClock                   { return &fakeClock{time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC)} }
-func mustCache(t testing.TB, cfg Config) *Cache {
+func mustCache(t testing.TB, cfg CacheConfig) *Cache {
 	t.Helper()
 	c, err := NewCache(cfg)
 	must(t, err)
@@ -29,14 +29,14 @@ func must(t testing.TB, err error) {
 }
 
 func TestCacheConfig(t *testing.T) {
-	c := mustCache(t, Config{})
+	c := mustCache(t, CacheConfig{})
 	got := c.Config()
 	if got.MaxEntries != DefaultMaxEntries || got.TTL != DefaultTTL || got.MaxKeyLen != DefaultMaxKeyLen || got.MaxResultLen != DefaultMaxResultLen {
 		t.Fatalf("defaults not applied: %+v", got)
 	}
-	for _, cfg := range []Config{
+	for _, cfg := range []CacheConfig{
 		{MaxEntries: -1}, {MaxEntries: MaxCacheEntries + 1}, {TTL: -time.Second},
-		{MaxKeyLen: -1}, {MaxKeyLen: MaxKeyLen + 1}, {MaxResultLen: -2}, {MaxResultLen: MaxResultLen + 1},
+		{MaxKeyLen: -1}, {MaxKeyLen: MaxIDLen + 1}, {MaxResultLen: -2}, {MaxResultLen: MaxCacheResultLen + 1},
 	} {
 		if _, err := NewCache(cfg); !errors.Is(err, ErrConfig) {
 			t.Errorf("NewCache(%+v) = %v, want ErrConfig", cfg, err)
@@ -46,7 +46,7 @@ func TestCacheConfig(t *testing.T) {
 
 func TestCacheAddGetPut(t *testing.T) {
 	clk := newClock()
-	c := mustCache(t, Config{MaxEntries: 4, TTL: time.Minute})
+	c := mustCache(t, CacheConfig{MaxEntries: 4, TTL: time.Minute})
 	added, err := c.Add("cmd-1", clk.now())
 	must(t, err)
 	if !added {
@@ -80,15 +80,15 @@ func TestCacheAddGetPut(t *testing.T) {
 		t.Fatal("empty key is a valid key")
 	}
 	s := c.Stats()
-	want := Stats{Entries: 3, Hits: 5, Misses: 4}
+	want := CacheStats{Entries: 3, Hits: 5, Misses: 4}
 	if s != want {
-		t.Fatalf("Stats = %+v, want %+v", s, want)
+		t.Fatalf("CacheStats = %+v, want %+v", s, want)
 	}
 }
 
 func TestCacheTooLarge(t *testing.T) {
 	clk := newClock()
-	c := mustCache(t, Config{MaxKeyLen: 4, MaxResultLen: 3})
+	c := mustCache(t, CacheConfig{MaxKeyLen: 4, MaxResultLen: 3})
 	if _, err := c.Add("12345", clk.now()); !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "MaxKeyLen 4") {
 		t.Fatalf("Add long key: %v", err)
 	}
@@ -106,7 +106,7 @@ func TestCacheTooLarge(t *testing.T) {
 
 func TestCacheTTL(t *testing.T) {
 	clk := newClock()
-	c := mustCache(t, Config{MaxEntries: 10, TTL: time.Minute})
+	c := mustCache(t, CacheConfig{MaxEntries: 10, TTL: time.Minute})
 	_, _ = c.Add("a", clk.now())
 	clk.advance(30 * time.Second)
 	_, _ = c.Add("b", clk.now())
@@ -130,13 +130,13 @@ func TestCacheTTL(t *testing.T) {
 		t.Fatalf("Expire dropped %d, want 2", n)
 	}
 	if s := c.Stats(); s.Expired != 3 || s.Entries != 0 {
-		t.Fatalf("Stats = %+v", s)
+		t.Fatalf("CacheStats = %+v", s)
 	}
 }
 
 func TestCacheClockBackwards(t *testing.T) {
 	clk := newClock()
-	c := mustCache(t, Config{TTL: time.Minute})
+	c := mustCache(t, CacheConfig{TTL: time.Minute})
 	_, _ = c.Add("a", clk.now())
 	clk.advance(-time.Hour) // clock stepped back: b must not expire before a
 	_, _ = c.Add("b", clk.now())
@@ -148,7 +148,7 @@ func TestCacheClockBackwards(t *testing.T) {
 
 func TestCacheEvictionOrder(t *testing.T) {
 	clk := newClock()
-	c := mustCache(t, Config{MaxEntries: 3, TTL: time.Hour})
+	c := mustCache(t, CacheConfig{MaxEntries: 3, TTL: time.Hour})
 	for _, k := range []string{"a", "b", "c"} {
 		_, _ = c.Add(k, clk.now())
 	}
@@ -164,13 +164,13 @@ func TestCacheEvictionOrder(t *testing.T) {
 		t.Error("b should be evicted second")
 	}
 	if s := c.Stats(); s.Evictions != 2 || s.Entries != 3 {
-		t.Fatalf("Stats = %+v", s)
+		t.Fatalf("CacheStats = %+v", s)
 	}
 }
 
 func TestCacheDelete(t *testing.T) {
 	clk := newClock()
-	c := mustCache(t, Config{MaxEntries: 3})
+	c := mustCache(t, CacheConfig{MaxEntries: 3})
 	for _, k := range []string{"a", "b", "c"} {
 		_, _ = c.Add(k, clk.now())
 	}
@@ -200,7 +200,7 @@ func TestCacheDelete(t *testing.T) {
 func TestCacheMatchesModel(t *testing.T) {
 	clk := newClock()
 	const max = 64
-	c := mustCache(t, Config{MaxEntries: max, TTL: 10 * time.Second})
+	c := mustCache(t, CacheConfig{MaxEntries: max, TTL: 10 * time.Second})
 	type ent struct {
 		res string
 		exp time.Time
@@ -279,7 +279,7 @@ func TestCacheMatchesModel(t *testing.T) {
 
 func TestCacheSnapshotRoundTrip(t *testing.T) {
 	clk := newClock()
-	c := mustCache(t, Config{MaxEntries: 8, TTL: time.Minute})
+	c := mustCache(t, CacheConfig{MaxEntries: 8, TTL: time.Minute})
 	for i := 0; i < 12; i++ {
 		must(t, c.Put(fmt.Sprintf("cmd-%d", i), []byte(strings.Repeat("r", i)), clk.now()))
 		clk.advance(time.Second)
@@ -287,7 +287,7 @@ func TestCacheSnapshotRoundTrip(t *testing.T) {
 	c.Delete("cmd-6")
 	snap, err := c.MarshalBinary()
 	must(t, err)
-	r := mustCache(t, Config{MaxEntries: 7, TTL: time.Hour}) // TTL of the receiver does not matter
+	r := mustCache(t, CacheConfig{MaxEntries: 7, TTL: time.Hour}) // TTL of the receiver does not matter
 	must(t, r.UnmarshalBinary(snap))
 	if r.Len() != 7 {
 		t.Fatalf("restored Len = %d, want 7", r.Len())
@@ -312,7 +312,7 @@ func TestCacheSnapshotRoundTrip(t *testing.T) {
 
 func TestCacheSnapshotErrors(t *testing.T) {
 	clk := newClock()
-	c := mustCache(t, Config{MaxEntries: 4})
+	c := mustCache(t, CacheConfig{MaxEntries: 4})
 	_, _ = c.Add("aa", clk.now())
 	must(t, c.Put("bb", []byte("xyz"), clk.now()))
 	good, _ := c.MarshalBinary()
@@ -323,24 +323,24 @@ func TestCacheSnapshotErrors(t *testing.T) {
 	// body: count@5, entry0: exp@9 klen@17 key@18 rlen@20; entry1: exp@21 klen@29 key@30 rlen@32 res@33
 	tests := []struct {
 		name string
-		cfg  Config
+		cfg  CacheConfig
 		data []byte
 		want error
 		off  int
 	}{
-		{"magic", Config{}, refit(func(b []byte) []byte { copy(b, "FKDW"); return b }), ErrCorrupt, 0},
-		{"crc", Config{}, func() []byte { b := append([]byte(nil), good...); b[30] = 'c'; return b }(), ErrCorrupt, len(good) - 4},
-		{"too many", Config{MaxEntries: 1}, good, ErrMismatch, 5},
-		{"count cannot fit", Config{}, refit(func(b []byte) []byte { b[5] = 9; return b }), ErrCorrupt, 5},
-		{"key too long for receiver", Config{MaxKeyLen: 1}, good, ErrMismatch, 17},
-		{"result too long for receiver", Config{MaxResultLen: 2}, good, ErrMismatch, 32},
-		{"duplicate key", Config{}, refit(func(b []byte) []byte { b[30], b[31] = 'a', 'a'; return b }), ErrCorrupt, 21},
-		{"expiry backwards", Config{}, refit(func(b []byte) []byte { clear(b[21:29]); return b }), ErrCorrupt, 21},
-		{"truncated key", Config{}, refit(func(b []byte) []byte { b[17] = 100; return b }), ErrCorrupt, 18},
-		{"bad uvarint", Config{}, refit(func(b []byte) []byte {
+		{"magic", CacheConfig{}, refit(func(b []byte) []byte { copy(b, "FKDW"); return b }), ErrCorrupt, 0},
+		{"crc", CacheConfig{}, func() []byte { b := append([]byte(nil), good...); b[30] = 'c'; return b }(), ErrCorrupt, len(good) - 4},
+		{"too many", CacheConfig{MaxEntries: 1}, good, ErrMismatch, 5},
+		{"count cannot fit", CacheConfig{}, refit(func(b []byte) []byte { b[5] = 9; return b }), ErrCorrupt, 5},
+		{"key too long for receiver", CacheConfig{MaxKeyLen: 1}, good, ErrMismatch, 17},
+		{"result too long for receiver", CacheConfig{MaxResultLen: 2}, good, ErrMismatch, 32},
+		{"duplicate key", CacheConfig{}, refit(func(b []byte) []byte { b[30], b[31] = 'a', 'a'; return b }), ErrCorrupt, 21},
+		{"expiry backwards", CacheConfig{}, refit(func(b []byte) []byte { clear(b[21:29]); return b }), ErrCorrupt, 21},
+		{"truncated key", CacheConfig{}, refit(func(b []byte) []byte { b[17] = 100; return b }), ErrCorrupt, 18},
+		{"bad uvarint", CacheConfig{}, refit(func(b []byte) []byte {
 			return append(b[:32], 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0, 0, 0, 0)
 		}), ErrCorrupt, 32},
-		{"trailing", Config{}, refit(func(b []byte) []byte { return append(b[:len(b)-4], 7, 0, 0, 0, 0) }), ErrCorrupt, 36},
+		{"trailing", CacheConfig{}, refit(func(b []byte) []byte { return append(b[:len(b)-4], 7, 0, 0, 0, 0) }), ErrCorrupt, 36},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

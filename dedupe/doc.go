@@ -55,7 +55,7 @@
 // and lookups do not refresh it, so a peer retrying forever cannot pin a key. Each entry is a
 // 32-byte slot in a ring (key and result share one string allocation) plus a 4-byte bucket in
 // an open-addressing index kept at most half full; no per-entry pointers besides the string, so
-// the garbage collector has little to scan. [Stats] counts hits, misses, evictions and expiries.
+// the garbage collector has little to scan. [CacheStats] counts hits, misses, evictions and expiries.
 //
 // # Snapshots
 //

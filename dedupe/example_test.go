@@ -44,7 +44,7 @@ func ExampleWindow() {
 }
 
 func ExampleCache() {
-	cache, err := dedupe.NewCache(dedupe.Config{MaxEntries: 10000, TTL: time.Hour})
+	cache, err := dedupe.NewCache(dedupe.CacheConfig{MaxEntries: 10000, TTL: time.Hour})
 	if err != nil {
 		panic(err)
 	}

@@ -56,7 +56,7 @@ func FuzzWindowUnmarshal(f *testing.F) {
 }
 
 func FuzzCacheUnmarshal(f *testing.F) {
-	c, _ := NewCache(Config{MaxEntries: 8})
+	c, _ := NewCache(CacheConfig{MaxEntries: 8})
 	now := time.Unix(1_700_000_000, 0)
 	f.Add(mustMarshal(c))
 	for i, k := range []string{"a", "cmd-1", "", "x"} {
@@ -64,7 +64,7 @@ func FuzzCacheUnmarshal(f *testing.F) {
 		f.Add(mustMarshal(c))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		c, _ := NewCache(Config{MaxEntries: 8, MaxKeyLen: 16, MaxResultLen: 16})
+		c, _ := NewCache(CacheConfig{MaxEntries: 8, MaxKeyLen: 16, MaxResultLen: 16})
 		_, _ = c.Add("keep", now)
 		if checkUnmarshal(t, data, c) {
 			_, _ = c.Add("new", now)

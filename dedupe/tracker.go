@@ -9,8 +9,8 @@ import (
 // DefaultMaxSources is the MaxSources a [TrackerConfig] with MaxSources 0 gets.
 const DefaultMaxSources = 65536
 
-// MaxSources bounds TrackerConfig.MaxSources (slots are numbered with uint32).
-const MaxSources = 1 << 30
+// MaxTrackerSources bounds TrackerConfig.MaxSources (slots are numbered with uint32).
+const MaxTrackerSources = 1 << 30
 
 // EvictReason says why a Tracker dropped a source.
 type EvictReason uint8
@@ -39,7 +39,7 @@ type TrackerConfig struct {
 	// Window is the window size W of every source (see [Window]). 0 means DefaultWindowSize (63).
 	Window int
 	// MaxSources is the most sources tracked at once; a new source beyond it evicts the least
-	// recently accepted one. 0 means DefaultMaxSources (65536); at most MaxSources.
+	// recently accepted one. 0 means DefaultMaxSources (65536); at most MaxTrackerSources.
 	MaxSources int
 	// IdleTimeout evicts a source that accepted nothing for this long. 0 means sources are
 	// evicted only for room.
@@ -76,12 +76,12 @@ func (c TrackerConfig) withDefaults() (TrackerConfig, error) {
 		return c, err
 	}
 	switch {
-	case c.MaxSources < 1 || c.MaxSources > MaxSources:
-		return c, fmt.Errorf("%w: TrackerConfig.MaxSources = %d, want 1..%d", ErrConfig, c.MaxSources, MaxSources)
+	case c.MaxSources < 1 || c.MaxSources > MaxTrackerSources:
+		return c, fmt.Errorf("%w: TrackerConfig.MaxSources = %d, want 1..%d", ErrConfig, c.MaxSources, MaxTrackerSources)
 	case c.IdleTimeout < 0:
 		return c, fmt.Errorf("%w: TrackerConfig.IdleTimeout = %v, want >= 0", ErrConfig, c.IdleTimeout)
-	case c.MaxSourceLen < 0 || c.MaxSourceLen > MaxKeyLen:
-		return c, fmt.Errorf("%w: TrackerConfig.MaxSourceLen = %d, want 1..%d", ErrConfig, c.MaxSourceLen, MaxKeyLen)
+	case c.MaxSourceLen < 0 || c.MaxSourceLen > MaxIDLen:
+		return c, fmt.Errorf("%w: TrackerConfig.MaxSourceLen = %d, want 1..%d", ErrConfig, c.MaxSourceLen, MaxIDLen)
 	}
 	return c, nil
 }
@@ -159,13 +159,13 @@ func (t *Tracker) reset() {
 	t.idx = newIndex(min(t.cfg.MaxSources, 1024))
 }
 
-// Config returns the configuration with defaults applied.
+// CacheConfig returns the configuration with defaults applied.
 func (t *Tracker) Config() TrackerConfig { return t.cfg }
 
 // Len returns the number of sources held.
 func (t *Tracker) Len() int { return t.live }
 
-// Stats returns the counters.
+// CacheStats returns the counters.
 func (t *Tracker) Stats() TrackerStats {
 	s := t.stats
 	s.Sources = t.live

@@ -22,8 +22,8 @@ func TestTrackerConfig(t *testing.T) {
 		t.Fatalf("defaults not applied: %+v", got)
 	}
 	for _, cfg := range []TrackerConfig{
-		{Window: -1}, {Window: MaxWindowSize + 1}, {MaxSources: -1}, {MaxSources: MaxSources + 1},
-		{IdleTimeout: -time.Second}, {MaxSourceLen: -1}, {MaxSourceLen: MaxKeyLen + 1},
+		{Window: -1}, {Window: MaxWindowSize + 1}, {MaxSources: -1}, {MaxSources: MaxTrackerSources + 1},
+		{IdleTimeout: -time.Second}, {MaxSourceLen: -1}, {MaxSourceLen: MaxIDLen + 1},
 	} {
 		if _, err := NewTracker(cfg); !errors.Is(err, ErrConfig) {
 			t.Errorf("NewTracker(%+v) = %v, want ErrConfig", cfg, err)
@@ -62,7 +62,7 @@ func TestTrackerPerSource(t *testing.T) {
 	}
 	want := TrackerStats{Sources: 3, Accepted: 6, Replayed: 2, TooOld: 1, Limited: 1}
 	if s := tr.Stats(); s != want {
-		t.Fatalf("Stats = %+v, want %+v", s, want)
+		t.Fatalf("CacheStats = %+v, want %+v", s, want)
 	}
 	if err := tr.Check(strings.Repeat("x", 257), 1, clk.now()); !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("long source ID: %v", err)
@@ -105,7 +105,7 @@ func TestTrackerEvictionOrder(t *testing.T) {
 		t.Fatalf("evicted %v, want %v", got, want)
 	}
 	if tr.Len() != 3 || tr.Stats().Evicted != 2 {
-		t.Fatalf("Len %d Stats %+v", tr.Len(), tr.Stats())
+		t.Fatalf("Len %d CacheStats %+v", tr.Len(), tr.Stats())
 	}
 	// b comes back without a floor: its old numbers pass again (the documented trade-off).
 	if err := tr.Check("b", 11, clk.now()); err != nil {
