@@ -159,13 +159,13 @@ func (t *Tracker) reset() {
 	t.idx = newIndex(min(t.cfg.MaxSources, 1024))
 }
 
-// CacheConfig returns the configuration with defaults applied.
+// Config returns the configuration with defaults applied.
 func (t *Tracker) Config() TrackerConfig { return t.cfg }
 
 // Len returns the number of sources held.
 func (t *Tracker) Len() int { return t.live }
 
-// CacheStats returns the counters.
+// Stats returns the counters.
 func (t *Tracker) Stats() TrackerStats {
 	s := t.stats
 	s.Sources = t.live
