@@ -206,7 +206,9 @@ func (c *Client) connect(ctx context.Context, srv server, first bool) (*paho.Cli
 		ClientID:   c.cfg.ClientID,
 		KeepAlive:  uint16(c.cfg.KeepAlive / time.Second),
 		CleanStart: first && c.cfg.CleanStart,
-		Properties: &paho.ConnectProperties{ReceiveMaximum: &c.cfg.ReceiveMaximum},
+		// RequestProblemInfo: true asks for reason strings; with it false, paho sends 0 and some
+		// brokers (mochi) then strip user properties from every PUBLISH, against MQTT-3.1.2-29.
+		Properties: &paho.ConnectProperties{ReceiveMaximum: &c.cfg.ReceiveMaximum, RequestProblemInfo: true},
 	}
 	expiry := uint32(0)
 	if c.cfg.SessionExpiry > 0 {
