@@ -88,8 +88,12 @@ func (c *Connectivity) Observe(now time.Time, connected, registered int) error {
 // credit splits [from, to) at fine-bucket boundaries and adds each piece to its bucket.
 func (c *Connectivity) credit(from, to time.Time) error {
 	res := c.counter.res
-	for t := from.UnixNano(); t < to.UnixNano(); {
-		end := min((floorDiv(t, res)+1)*res, to.UnixNano())
+	for t, stop := from.UnixNano(), to.UnixNano(); t < stop; {
+		end := stop
+		// The next boundary, unless it lies past int64 nanoseconds (near the year 2262).
+		if next := floorDiv(t, res) + 1; next <= math.MaxInt64/res {
+			end = min(next*res, stop)
+		}
 		ms := uint64((end - t) / int64(time.Millisecond))
 		if ms > 0 {
 			if err := c.counter.Add(time.Unix(0, t), c.connected*ms, c.registered*ms); err != nil {

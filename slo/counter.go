@@ -3,6 +3,7 @@ package slo
 import (
 	"math"
 	"time"
+	"unsafe"
 )
 
 // Default window layout: one-minute buckets for the last six hours, one-hour buckets for 30 days.
@@ -12,6 +13,10 @@ const (
 	DefaultCoarseResolution = time.Hour
 	DefaultSpan             = 30 * 24 * time.Hour
 )
+
+// MaxSpan is the longest Span a [WindowConfig] accepts: 2^62 ns, about 146 years. The bound keeps
+// every sum of a span and a bucket width inside int64 nanoseconds, on 32-bit platforms too.
+const MaxSpan time.Duration = 1 << 62
 
 // WindowConfig lays out a [Counter]'s two rings of buckets. The zero value selects every default.
 //
@@ -32,7 +37,7 @@ type WindowConfig struct {
 	// It must be a whole multiple of Resolution.
 	CoarseResolution time.Duration
 	// Span is the longest window a query may ask for. Default [DefaultSpan] (30 days).
-	// It must be at least FineSpan.
+	// It must be at least FineSpan and at most [MaxSpan].
 	Span time.Duration
 }
 
@@ -66,6 +71,9 @@ func (c WindowConfig) validate(prefix string) error {
 			c.CoarseResolution.String() + ", got " + c.FineSpan.String()}
 	case c.Span < c.FineSpan:
 		return &ConfigError{Field: prefix + "Span", Rule: "must be at least FineSpan " + c.FineSpan.String() +
+			", got " + c.Span.String()}
+	case c.Span > MaxSpan:
+		return &ConfigError{Field: prefix + "Span", Rule: "must be at most MaxSpan " + MaxSpan.String() +
 			", got " + c.Span.String()}
 	case c.FineSpan/c.Resolution > 1<<20:
 		return &ConfigError{Field: prefix + "FineSpan", Rule: "more than 1<<20 fine buckets"}
@@ -164,10 +172,10 @@ func (c *Counter) Span() time.Duration { return c.cfg.Span }
 // Rejected returns how many events (their total) were refused with [ErrTooOld] since construction.
 func (c *Counter) Rejected() uint64 { return c.rejected }
 
-// MemoryBytes returns the bytes held by the counter: its buckets and its header.
+// MemoryBytes returns the bytes held by the counter: its buckets and its header (whose size
+// depends on the platform's word size).
 func (c *Counter) MemoryBytes() int {
-	const bucketSize, header = 16, 120
-	return (len(c.fine)+len(c.coarse))*bucketSize + header
+	return (len(c.fine)+len(c.coarse))*int(unsafe.Sizeof(bucket{})) + int(unsafe.Sizeof(*c))
 }
 
 func floorDiv(a, b int64) int64 {
@@ -270,6 +278,8 @@ func (c *Counter) Add(now time.Time, good, total uint64) error {
 	}
 	if ch := floorDiv(c.head, c.ratio); j <= ch-nc {
 		c.rejected += total
+		// A refused event is not older than 1678 (checkTime), so neither is the oldest bucket's
+		// start: it fits int64 nanoseconds.
 		return &StaleError{At: now, Oldest: time.Unix(0, (ch-nc+1)*c.ratio*c.res)}
 	}
 	cb.good += good

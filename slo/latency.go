@@ -2,6 +2,7 @@ package slo
 
 import (
 	"math"
+	"strconv"
 	"time"
 )
 
@@ -65,7 +66,10 @@ func NewLatency(cfg LatencyConfig) (*Latency, error) {
 	case cfg.QuantileInterval <= 0:
 		return nil, &ConfigError{Field: "QuantileInterval", Rule: "must be positive, got " + cfg.QuantileInterval.String()}
 	case cfg.QuantileIntervals < 1 || cfg.QuantileIntervals > 64:
-		return nil, &ConfigError{Field: "QuantileIntervals", Rule: "must be in [1, 64]"}
+		return nil, &ConfigError{Field: "QuantileIntervals", Rule: "must be in [1, 64], got " + strconv.Itoa(cfg.QuantileIntervals)}
+	case cfg.QuantileInterval > time.Duration(math.MaxInt64/int64(cfg.QuantileIntervals)):
+		return nil, &ConfigError{Field: "QuantileInterval", Rule: "QuantileInterval × QuantileIntervals must fit a time.Duration, got " +
+			cfg.QuantileInterval.String() + " × " + strconv.Itoa(cfg.QuantileIntervals)}
 	}
 	if err := cfg.Sketch.validate("Sketch."); err != nil {
 		return nil, err
@@ -186,7 +190,17 @@ func (l *Latency) Quantile(now time.Time, q float64) (time.Duration, error) {
 		}
 		return c
 	})
-	return time.Duration(math.Round(v)), nil
+	return durationOf(v), nil
+}
+
+// durationOf converts nanoseconds held in a float64 to a Duration, saturating: an observation of
+// math.MaxInt64 reads back as 2^63 in float64, which a plain conversion wraps to a negative
+// Duration on some platforms (amd64) and saturates on others (TinyGo).
+func durationOf(ns float64) time.Duration {
+	if ns >= math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return time.Duration(math.Round(ns))
 }
 
 // Freshness is the telemetry freshness SLI: the age of each record when it is ingested

@@ -3,6 +3,7 @@ package slo
 import (
 	"math"
 	"strconv"
+	"unsafe"
 )
 
 // Default sketch layout: 2% relative accuracy for values from 1e5 to 8.64e13 (100µs to 24h in
@@ -49,7 +50,8 @@ func (c SketchConfig) validate(prefix string) error {
 	case !(c.Max > c.Min) || math.IsInf(c.Max, 0):
 		return &ConfigError{Field: prefix + "Max", Rule: "must be finite and greater than Min, got " + formatFloat(c.Max)}
 	}
-	if n := math.Ceil(math.Log(c.Max)/logGamma(c.RelativeAccuracy)) - math.Ceil(math.Log(c.Min)/logGamma(c.RelativeAccuracy)); n > 1<<16 {
+	// !(n <= …) also refuses a NaN count: an accuracy so fine that (1+α)/(1-α) rounds to 1.
+	if n := math.Ceil(math.Log(c.Max)/logGamma(c.RelativeAccuracy)) - math.Ceil(math.Log(c.Min)/logGamma(c.RelativeAccuracy)); !(n <= 1<<16) {
 		return &ConfigError{Field: prefix + "RelativeAccuracy", Rule: "layout needs more than 65536 buckets"}
 	}
 	return nil
@@ -61,18 +63,22 @@ func logGamma(alpha float64) float64 { return math.Log((1 + alpha) / (1 - alpha)
 
 // layout maps values to bucket keys: key(v) = ceil(log_γ v) with γ = (1+α)/(1-α). Every value in
 // bucket k lies in (γ^(k-1), γ^k], and the bucket reads as 2γ^k/(γ+1), within α of any of them.
+//
+// Keys are kept as float64 integers, never converted to int: with a fine accuracy and an extreme
+// Min a key exceeds 32 bits (α = 1e-7 and Min = 1e300 give keys near 3.5e9), which would wrap
+// or saturate on a 32-bit platform. Only the bucket number, key - offset in [0, n), becomes an int.
 type layout struct {
 	gamma, logGamma float64
 	min, max        float64
-	offset          int // key of counts[0]
-	n               int // number of keyed buckets
+	offset          float64 // key of the first keyed bucket, an integer
+	n               int     // number of keyed buckets, at most 65537
 }
 
 func newLayout(c SketchConfig) layout {
 	lg := logGamma(c.RelativeAccuracy)
-	lo := int(math.Ceil(math.Log(c.Min) / lg))
-	hi := int(math.Ceil(math.Log(c.Max) / lg))
-	return layout{gamma: math.Exp(lg), logGamma: lg, min: c.Min, max: c.Max, offset: lo, n: hi - lo + 1}
+	lo := math.Ceil(math.Log(c.Min) / lg)
+	hi := math.Ceil(math.Log(c.Max) / lg)
+	return layout{gamma: math.Exp(lg), logGamma: lg, min: c.Min, max: c.Max, offset: lo, n: int(hi-lo) + 1}
 }
 
 // slot returns the bucket of v: -1 for values below min, n for values above max.
@@ -83,13 +89,13 @@ func (l *layout) slot(v float64) int {
 	if v > l.max {
 		return l.n
 	}
-	k := int(math.Ceil(math.Log(v)/l.logGamma)) - l.offset
-	// Guard the edges against rounding in Log.
-	return min(max(k, 0), l.n-1)
+	k := math.Ceil(math.Log(v)/l.logGamma) - l.offset
+	// Guard the edges against rounding in Log; clamp before converting, so no key reaches int.
+	return int(min(max(k, 0), float64(l.n-1)))
 }
 
 func (l *layout) value(i int) float64 {
-	return 2 * math.Exp(float64(i+l.offset)*l.logGamma) / (l.gamma + 1)
+	return 2 * math.Exp((float64(i)+l.offset)*l.logGamma) / (l.gamma + 1)
 }
 
 // quantile walks the buckets in value order. countAt(i) is the count of bucket i, with i = -1 the
@@ -218,5 +224,6 @@ func (s *Sketch) Reset() {
 	s.total, s.lo, s.hi = 0, 0, 0
 }
 
-// MemoryBytes returns the bytes held by the sketch: its buckets and its header.
-func (s *Sketch) MemoryBytes() int { return len(s.counts)*8 + 96 }
+// MemoryBytes returns the bytes held by the sketch: its buckets and its header (whose size
+// depends on the platform's word size).
+func (s *Sketch) MemoryBytes() int { return len(s.counts)*8 + int(unsafe.Sizeof(*s)) }

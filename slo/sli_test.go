@@ -300,8 +300,14 @@ func TestSLIInputLimits(t *testing.T) {
 	if err := c.Observe(ancient, 1, 1); !errors.Is(err, ErrInvalidArgument) {
 		t.Errorf("Connectivity.Observe: %v", err)
 	}
+	// registered × (MaxGap in ms + 1) must fit 64 bits. With a 2^62 ns MaxGap the limit is about
+	// four million devices (3,000,000 passes), so the case is the same where int has 32 bits.
+	wide, _ := NewConnectivity(ConnectivityConfig{MaxGap: 1 << 62})
 	var ae *ArgumentError
-	if err := c.Observe(t0, 0, math.MaxInt64); !errors.As(err, &ae) || ae.Arg != "registered" {
+	if err := wide.Observe(t0, 0, math.MaxInt32); !errors.As(err, &ae) || ae.Arg != "registered" {
 		t.Errorf("huge fleet: %v", err)
+	}
+	if err := wide.Observe(t0, 0, 3_000_000); err != nil {
+		t.Errorf("fleet below the limit: %v", err)
 	}
 }

@@ -1,9 +1,9 @@
 package slo
 
 import (
+	_ "embed"
 	"encoding/json"
 	"math"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -52,14 +52,16 @@ type burnVectors struct {
 	} `json:"published_numeric_checks"`
 }
 
+// burnRatesJSON is embedded rather than read at run time so that the vectors also run where the
+// test binary has no file system: TinyGo's wasip1 runner preopens no directory.
+//
+//go:embed testdata/slo-burn-rates.json
+var burnRatesJSON []byte
+
 func loadVectors(t testing.TB) burnVectors {
 	t.Helper()
-	b, err := os.ReadFile("testdata/slo-burn-rates.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var v burnVectors
-	if err := json.Unmarshal(b, &v); err != nil {
+	if err := json.Unmarshal(burnRatesJSON, &v); err != nil {
 		t.Fatal(err)
 	}
 	return v
