@@ -13,6 +13,8 @@ var TinyGo = []string{
 	"twin",
 	"cose",
 	"internal/cbor",
+	"ota/manifest",
+	"ota/manifest/suit",
 }
 
 // Denied are standard-library packages a TinyGo-friendly package must not import directly:

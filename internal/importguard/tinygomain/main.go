@@ -6,6 +6,8 @@ import (
 	_ "github.com/fleetkit/fleetkit/cose"
 	_ "github.com/fleetkit/fleetkit/dedupe"
 	_ "github.com/fleetkit/fleetkit/internal/cbor"
+	_ "github.com/fleetkit/fleetkit/ota/manifest"
+	_ "github.com/fleetkit/fleetkit/ota/manifest/suit"
 	_ "github.com/fleetkit/fleetkit/slo"
 	_ "github.com/fleetkit/fleetkit/twin"
 )
