@@ -104,7 +104,7 @@ func ExampleTracker() {
 	// <nil>
 	// evicted dev-a top 10 for capacity
 	// <nil>
-	// evicted dev-b top 7 for capacity
 	// dedupe: replayed sequence number
+	// evicted dev-b top 7 for capacity
 	// <nil>
 }

@@ -175,8 +175,9 @@ func (t *Tracker) Stats() TrackerStats {
 // Check records seq for source and returns nil if it is new for that source, or exactly one of
 // [ErrReplay], [ErrTooOld], [ErrLimit]. A source ID longer than MaxSourceLen returns an error
 // wrapping [ErrTooLarge]. Before checking, sources idle for IdleTimeout at now are evicted; an
-// unknown source gets a fresh window (see Floor), evicting the least recently accepted source
-// when the tracker is full. Only acceptance makes a source recently used.
+// unknown source whose number passes gets a window (empty, or starting at its Floor), evicting
+// the least recently accepted source when the tracker is full. Only acceptance makes a source
+// recently used; a refusal changes no source.
 func (t *Tracker) Check(src string, seq uint64, now time.Time) error {
 	if len(src) > t.cfg.MaxSourceLen {
 		return fmt.Errorf("%w: source ID of %d bytes exceeds TrackerConfig.MaxSourceLen %d", ErrTooLarge, len(src), t.cfg.MaxSourceLen)
@@ -189,7 +190,20 @@ func (t *Tracker) Check(src string, seq uint64, now time.Time) error {
 	h := hashKey(t.cfg.Seed, src)
 	s, ok := t.find(src, h)
 	if !ok {
-		s = t.add(src, h, ts)
+		var floor uint64
+		var floored bool
+		if t.cfg.Floor != nil {
+			if floor, floored = t.cfg.Floor(src); floored && seq <= floor {
+				// Refused by the floor: like every refusal, this creates and evicts nothing.
+				if floor-seq > t.size {
+					t.stats.TooOld++
+					return ErrTooOld
+				}
+				t.stats.Replayed++
+				return ErrReplay
+			}
+		}
+		s = t.add(src, h, ts, floor, floored)
 	}
 	e := &t.slots[s]
 	err := checkRing(t.bits[int(s)*t.words:int(s+1)*t.words], &e.top, t.size, seq)
@@ -291,8 +305,8 @@ func (t *Tracker) find(src string, h uint32) (uint32, bool) {
 	}
 }
 
-// add creates a source at the MRU end, with a window starting at its floor.
-func (t *Tracker) add(src string, h uint32, ts int64) uint32 {
+// add creates a source at the MRU end, with a window starting at floor when floored.
+func (t *Tracker) add(src string, h uint32, ts int64, floor uint64, floored bool) uint32 {
 	if t.live >= t.cfg.MaxSources {
 		t.evict(t.lru, EvictCapacity)
 	}
@@ -309,15 +323,13 @@ func (t *Tracker) add(src string, h uint32, ts int64) uint32 {
 	e := &t.slots[s]
 	*e = source{id: cloneString(src), hash: h, last: ts, prev: none, next: none}
 	clear(ring)
-	if t.cfg.Floor != nil {
-		if floor, ok := t.cfg.Floor(src); ok {
-			e.top = floor
-			for i := range ring {
-				ring[i] = ^uint64(0)
-			}
-			if b := floor & bitMask; b != bitMask {
-				ring[(floor>>wordShift)&uint64(t.words-1)] = 1<<(b+1) - 1
-			}
+	if floored {
+		e.top = floor
+		for i := range ring {
+			ring[i] = ^uint64(0)
+		}
+		if b := floor & bitMask; b != bitMask {
+			ring[(floor>>wordShift)&uint64(t.words-1)] = 1<<(b+1) - 1
 		}
 	}
 	if t.idx.full() {

@@ -170,7 +170,13 @@ func TestTrackerFloor(t *testing.T) {
 			t.Fatalf("Check(a, %d) = %v, want %v", tc.seq, got, tc.want)
 		}
 	}
-	must(t, tr.Check("a", 102, clk.now()))
+	if tr.Len() != 1 || tr.Stats().Evicted != 1 {
+		t.Fatalf("refusals by the floor changed the tracker: Len %d, %+v", tr.Len(), tr.Stats())
+	}
+	must(t, tr.Check("a", 102, clk.now())) // evicts b
+	if err := tr.Check("a", 101, clk.now()); err != ErrReplay {
+		t.Fatalf("the floor did not carry into the window: %v", err)
+	}
 	// A floor at a word boundary and at the very top of uint64.
 	for _, floor := range []uint64{63, 64, 127, ^uint64(0)} {
 		persisted["z"] = floor
