@@ -1,0 +1,266 @@
+package mqtt
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/eclipse/paho.golang/packets"
+
+	"github.com/fleetkit/fleetkit/internal/backoff"
+	"github.com/fleetkit/fleetkit/transport"
+)
+
+// rvBroker is a scripted MQTT v5 peer for one client connection at a time: it accepts CONNECT,
+// answers SUBSCRIBE (with subackCode for filters containing refuseSub), PUBLISH QoS 1 (with
+// pubackCode), PINGREQ, counts the client's PUBACKs, and calls onSubscribe with each subscribed
+// filter so a test can push traffic.
+type rvBroker struct {
+	ln          net.Listener
+	refuseSub   string
+	subackCode  byte
+	pubackCode  byte
+	onSubscribe func(b *rvBroker, filter string)
+
+	wmu      sync.Mutex
+	conn     net.Conn
+	pubacks  atomic.Int64
+	received atomic.Int64
+	connects atomic.Int64
+	subsMu   sync.Mutex
+	subs     []packets.SubOptions
+}
+
+func rvStart(t *testing.T, b *rvBroker) *rvBroker {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.ln = ln
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go b.serve(conn)
+		}
+	}()
+	t.Cleanup(func() { ln.Close() })
+	return b
+}
+
+func (b *rvBroker) write(cp *packets.ControlPacket) {
+	b.wmu.Lock()
+	defer b.wmu.Unlock()
+	if b.conn != nil {
+		_, _ = cp.WriteTo(b.conn)
+	}
+}
+
+// publish sends a PUBLISH to the client.
+func (b *rvBroker) publish(topic string, qos byte, id uint16, payload []byte) {
+	cp := packets.NewControlPacket(packets.PUBLISH)
+	p := cp.Content.(*packets.Publish)
+	p.Topic, p.QoS, p.PacketID, p.Payload = topic, qos, id, payload
+	p.Properties = &packets.Properties{}
+	b.write(cp)
+}
+
+// drop closes the current connection without DISCONNECT.
+func (b *rvBroker) drop() {
+	b.wmu.Lock()
+	defer b.wmu.Unlock()
+	if b.conn != nil {
+		b.conn.Close()
+	}
+}
+
+func (b *rvBroker) serve(conn net.Conn) {
+	defer conn.Close()
+	p, err := packets.ReadPacket(conn)
+	if err != nil || p.Type != packets.CONNECT {
+		return
+	}
+	b.wmu.Lock()
+	b.conn = conn
+	b.wmu.Unlock()
+	b.connects.Add(1)
+	ca := packets.NewControlPacket(packets.CONNACK)
+	ca.Content.(*packets.Connack).Properties = &packets.Properties{}
+	b.write(ca)
+	for {
+		p, err := packets.ReadPacket(conn)
+		if err != nil {
+			return
+		}
+		switch c := p.Content.(type) {
+		case *packets.Subscribe:
+			sa := packets.NewControlPacket(packets.SUBACK)
+			s := sa.Content.(*packets.Suback)
+			s.PacketID = c.PacketID
+			s.Properties = &packets.Properties{}
+			for _, o := range c.Subscriptions {
+				code := o.QoS
+				if b.refuseSub != "" && strings.Contains(o.Topic, b.refuseSub) {
+					code = b.subackCode
+				}
+				s.Reasons = append(s.Reasons, code)
+			}
+			b.subsMu.Lock()
+			b.subs = append(b.subs, c.Subscriptions...)
+			b.subsMu.Unlock()
+			b.write(sa)
+			if b.onSubscribe != nil {
+				for _, o := range c.Subscriptions {
+					go b.onSubscribe(b, o.Topic)
+				}
+			}
+		case *packets.Publish:
+			b.received.Add(1)
+			if c.QoS == 1 {
+				pa := packets.NewControlPacket(packets.PUBACK)
+				a := pa.Content.(*packets.Puback)
+				a.PacketID, a.ReasonCode = c.PacketID, b.pubackCode
+				a.Properties = &packets.Properties{}
+				b.write(pa)
+			}
+		case *packets.Puback:
+			b.pubacks.Add(1)
+		case *packets.Unsubscribe:
+			ua := packets.NewControlPacket(packets.UNSUBACK)
+			u := ua.Content.(*packets.Unsuback)
+			u.PacketID = c.PacketID
+			u.Properties = &packets.Properties{}
+			u.Reasons = make([]byte, len(c.Topics))
+			b.write(ua)
+		case *packets.Pingreq:
+			b.write(packets.NewControlPacket(packets.PINGRESP))
+		case *packets.Disconnect:
+			return
+		}
+	}
+}
+
+func (b *rvBroker) subscribed() []packets.SubOptions {
+	b.subsMu.Lock()
+	defer b.subsMu.Unlock()
+	return append([]packets.SubOptions(nil), b.subs...)
+}
+
+func rvClient(t *testing.T, b *rvBroker, cfg Config) *Client {
+	t.Helper()
+	cfg.Servers = []string{"mqtt://" + b.ln.Addr().String()}
+	if cfg.ClientID == "" {
+		cfg.ClientID = "dev-1"
+	}
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.AwaitConnection(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func rvWait(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestReviewRefusalsMapToSentinels: a PUBACK or SUBACK failure code reaches the caller as a
+// *ReasonError naming the packet, matching the transport sentinel; a refused Subscribe leaves no
+// route behind.
+func TestReviewRefusalsMapToSentinels(t *testing.T) {
+	b := rvStart(t, &rvBroker{refuseSub: "secret", subackCode: byte(NotAuthorized), pubackCode: byte(QuotaExceeded)})
+	c := rvClient(t, b, Config{})
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := c.Publish(ctx, &transport.Message{Topic: "fk/v1/dev-1/tlm", QoS: 1})
+	var re *ReasonError
+	if !errors.As(err, &re) || re.Packet != "PUBACK" || re.Code != QuotaExceeded || !errors.Is(err, transport.ErrRefused) {
+		t.Fatalf("refused publish: %v", err)
+	}
+	_, err = c.Subscribe(ctx, "fk/v1/dev-1/secret/#", 1, func(*transport.Message) {})
+	if !errors.As(err, &re) || re.Packet != "SUBACK" || !errors.Is(err, transport.ErrNotAuthorized) {
+		t.Fatalf("refused subscribe: %v", err)
+	}
+	for _, r := range c.router.Routes() {
+		if r.Filter == "fk/v1/dev-1/secret/#" {
+			t.Fatal("a refused subscription stays in the router and would be re-sent on every reconnect")
+		}
+	}
+}
+
+// TestReviewResubscribeAfterDrop: after the connection drops, the client reconnects and
+// re-establishes every subscription (and the response inbox) with retain handling 1.
+func TestReviewResubscribeAfterDrop(t *testing.T) {
+	b := rvStart(t, &rvBroker{})
+	c := rvClient(t, b, Config{Backoff: rvFastBackoff()})
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := c.Subscribe(ctx, "fk/v1/dev-1/cmd/#", 1, func(*transport.Message) {}); err != nil {
+		t.Fatal(err)
+	}
+	n := len(b.subscribed())
+	b.drop()
+	rvWait(t, "reconnect", func() bool { return b.connects.Load() == 2 && c.State() == transport.Connected })
+	rvWait(t, "resubscribe", func() bool { return len(b.subscribed()) >= n+2 })
+	seen := map[string]byte{}
+	for _, o := range b.subscribed()[n:] {
+		seen[o.Topic] = o.RetainHandling
+	}
+	for _, f := range []string{"fk/v1/dev-1/cmd/#", c.inbox.Topic()} {
+		rh, ok := seen[f]
+		if !ok || rh != 1 {
+			t.Fatalf("after reconnect %q: subscribed %v, retain handling %d", f, ok, rh)
+		}
+	}
+}
+
+// TestReviewRequestAfterCloseIsClosed: Publish, Subscribe and Request after Close fail with
+// ErrClosed, and Close is idempotent.
+func TestReviewRequestAfterCloseIsClosed(t *testing.T) {
+	b := rvStart(t, &rvBroker{})
+	c := rvClient(t, b, Config{})
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := c.Publish(ctx, &transport.Message{Topic: "fk/v1/dev-1/tlm"}); !errors.Is(err, transport.ErrClosed) {
+		t.Fatalf("publish after close: %v", err)
+	}
+	if _, err := c.Subscribe(ctx, "fk/v1/dev-1/cmd/#", 1, func(*transport.Message) {}); !errors.Is(err, transport.ErrClosed) {
+		t.Fatalf("subscribe after close: %v", err)
+	}
+	if _, err := c.Request(ctx, &transport.Message{Topic: "fk/v1/dev-1/rpc/x", QoS: 1}); !errors.Is(err, transport.ErrClosed) {
+		t.Fatalf("request after close: %v", err)
+	}
+	if c.State() != transport.Closed {
+		t.Fatalf("state %v", c.State())
+	}
+}
+
+func rvFastBackoff() backoff.Policy {
+	return backoff.Policy{Min: 10 * time.Millisecond, Max: 50 * time.Millisecond}
+}
