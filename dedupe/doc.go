@@ -43,8 +43,9 @@
 // replay of its traffic from before the eviction would pass once. The trade-off is explicit:
 // [TrackerConfig].OnEvict reports (source, top) for the caller to persist, and
 // [TrackerConfig].Floor returns it when the source comes back; numbers at or below the floor
-// are then refused. Memory per source: a 48-byte slot, the bitmap (16 bytes at W=63), 4-8 bytes
-// of index and the source ID itself.
+// are then refused; such a refusal, like every refusal, creates and evicts nothing. Memory per
+// source: a 48-byte slot, the bitmap (16 bytes at W=63), 4 to 8 bytes of index and the source
+// ID itself; measured at 1M sources with W=63 and 13-byte IDs, about 95 heap bytes per source.
 //
 // # Cache: idempotency keys with a TTL
 //
@@ -55,7 +56,9 @@
 // and lookups do not refresh it, so a peer retrying forever cannot pin a key. Each entry is a
 // 32-byte slot in a ring (key and result share one string allocation) plus a 4-byte bucket in
 // an open-addressing index kept at most half full; no per-entry pointers besides the string, so
-// the garbage collector has little to scan. [CacheStats] counts hits, misses, evictions and expiries.
+// the garbage collector has little to scan: measured at 1M keys of 5 to 11 bytes with empty
+// results, about 56 heap bytes per key, key bytes included. [CacheStats] counts hits, misses,
+// evictions and expiries.
 //
 // # Snapshots
 //
