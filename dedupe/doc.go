@@ -63,7 +63,8 @@
 // # Snapshots
 //
 // Window, Cache and Tracker implement [encoding.BinaryAppender], [encoding.BinaryMarshaler] and
-// [encoding.BinaryUnmarshaler]. A snapshot is a 4-byte magic ("FKDW", "FKDC", "FKDT"), a version
+// [encoding.BinaryUnmarshaler]; AppendBinary keeps the standard signature so the types plug into
+// code written against those interfaces, and its error is always nil. A snapshot is a 4-byte magic ("FKDW", "FKDC", "FKDT"), a version
 // byte (1), a little-endian body with length-prefixed variable fields, and a CRC-32C of all that.
 // UnmarshalBinary checks length, magic, version, checksum, every length against the receiver's
 // limits and the structural invariants (bitmap consistent with top, expiries and recency in
