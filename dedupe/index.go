@@ -37,6 +37,9 @@ func (x *index) insert(h, slot uint32) {
 func (x *index) remove(h, slot uint32, hashOf func(slot uint32) uint32) {
 	i := h & x.mask
 	for x.table[i] != slot+1 {
+		if x.table[i] == 0 { // not present: nothing to remove
+			return
+		}
 		i = (i + 1) & x.mask
 	}
 	j := i
