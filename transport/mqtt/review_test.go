@@ -26,6 +26,7 @@ type rvBroker struct {
 	subackCode  byte
 	pubackCode  byte
 	onSubscribe func(b *rvBroker, filter string)
+	maxPacket   uint32
 
 	wmu      sync.Mutex
 	conn     net.Conn
@@ -34,6 +35,8 @@ type rvBroker struct {
 	connects atomic.Int64
 	subsMu   sync.Mutex
 	subs     []packets.SubOptions
+	unsubs   []string
+	dup      bool
 }
 
 func rvStart(t *testing.T, b *rvBroker) *rvBroker {
@@ -69,6 +72,7 @@ func (b *rvBroker) publish(topic string, qos byte, id uint16, payload []byte) {
 	cp := packets.NewControlPacket(packets.PUBLISH)
 	p := cp.Content.(*packets.Publish)
 	p.Topic, p.QoS, p.PacketID, p.Payload = topic, qos, id, payload
+	p.Duplicate = b.dup
 	p.Properties = &packets.Properties{}
 	b.write(cp)
 }
@@ -94,6 +98,10 @@ func (b *rvBroker) serve(conn net.Conn) {
 	b.connects.Add(1)
 	ca := packets.NewControlPacket(packets.CONNACK)
 	ca.Content.(*packets.Connack).Properties = &packets.Properties{}
+	if b.maxPacket > 0 {
+		mp := b.maxPacket
+		ca.Content.(*packets.Connack).Properties.MaximumPacketSize = &mp
+	}
 	b.write(ca)
 	for {
 		p, err := packets.ReadPacket(conn)
@@ -134,6 +142,9 @@ func (b *rvBroker) serve(conn net.Conn) {
 		case *packets.Puback:
 			b.pubacks.Add(1)
 		case *packets.Unsubscribe:
+			b.subsMu.Lock()
+			b.unsubs = append(b.unsubs, c.Topics...)
+			b.subsMu.Unlock()
 			ua := packets.NewControlPacket(packets.UNSUBACK)
 			u := ua.Content.(*packets.Unsuback)
 			u.PacketID = c.PacketID
