@@ -48,7 +48,9 @@ func (p *pahoPair) close() {
 	p.sub.Disconnect(&paho.Disconnect{})
 }
 
-func rawPaho(b testing.TB, addr, id string, recvMax uint16, onMsg func(paho.PublishReceived) (bool, error)) *paho.Client {
+// rawPaho connects a bare paho client. A cloud client authenticates as the embedded broker's
+// cloud user (Mosquitto ignores the credentials).
+func rawPaho(b testing.TB, addr, id string, cloud bool, recvMax uint16, onMsg func(paho.PublishReceived) (bool, error)) *paho.Client {
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		b.Fatal(err)
@@ -59,6 +61,9 @@ func rawPaho(b testing.TB, addr, id string, recvMax uint16, onMsg func(paho.Publ
 	}
 	c := paho.NewClient(cfg)
 	cp := &paho.Connect{ClientID: id, KeepAlive: 30, CleanStart: true, Username: id, UsernameFlag: true}
+	if cloud {
+		cp.Username, cp.Password, cp.PasswordFlag = "cloud", []byte(benchCloudPassword), true
+	}
 	if recvMax > 0 {
 		cp.Properties = &paho.ConnectProperties{ReceiveMaximum: &recvMax}
 	}
@@ -70,9 +75,11 @@ func rawPaho(b testing.TB, addr, id string, recvMax uint16, onMsg func(paho.Publ
 	return c
 }
 
-func newPair(b testing.TB, impl, url, addr, topic string, qos byte, onMsg func()) benchPair {
+// newPair connects a publisher and a subscriber; the publisher's telemetry topic is returned.
+func newPair(b testing.TB, impl, url, addr string, qos byte, onMsg func()) (benchPair, string) {
 	suffix := fmt.Sprintf("%d", time.Now().UnixNano()%1e9)
 	pubID, subID := "bpub"+suffix, "bsub"+suffix
+	topic := transport.DeviceTopic(pubID, transport.KindTelemetry)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	switch impl {
@@ -94,13 +101,13 @@ func newPair(b testing.TB, impl, url, addr, topic string, qos byte, onMsg func()
 		if _, err := sub.Subscribe(ctx, "fk/v1/+/tlm", transport.QoS(qos), func(*transport.Message) { onMsg() }); err != nil {
 			b.Fatal(err)
 		}
-		return &fkPair{pub, sub}
+		return &fkPair{pub, sub}, topic
 	default:
-		sub := rawPaho(b, addr, subID, window, func(paho.PublishReceived) (bool, error) { onMsg(); return true, nil })
+		sub := rawPaho(b, addr, subID, true, window, func(paho.PublishReceived) (bool, error) { onMsg(); return true, nil })
 		if _, err := sub.Subscribe(ctx, &paho.Subscribe{Subscriptions: []paho.SubscribeOptions{{Topic: "fk/v1/+/tlm", QoS: qos}}}); err != nil {
 			b.Fatal(err)
 		}
-		return &pahoPair{rawPaho(b, addr, pubID, 0, nil), sub}
+		return &pahoPair{rawPaho(b, addr, pubID, false, 0, nil), sub}, topic
 	}
 }
 
@@ -112,14 +119,13 @@ func benchPublish(b *testing.B, qos byte) {
 				done := make(chan struct{})
 				target := int64(b.N)
 				var once sync.Once
-				pair := newPair(b, impl, br.url, br.addr, "", qos, func() {
+				pair, topic := newPair(b, impl, br.url, br.addr, qos, func() {
 					if got.Add(1) >= target {
 						once.Do(func() { close(done) })
 					}
 				})
 				defer pair.close()
 				time.Sleep(50 * time.Millisecond) // let the subscription settle at the broker
-				topic := "fk/v1/bpub/tlm"
 				payload := make([]byte, benchPayload)
 				workers := window
 				if qos == 0 {
@@ -217,7 +223,7 @@ func BenchmarkRequest(b *testing.B) {
 // echoes to the response topic, and a requester matching correlation data.
 func rawPahoRequester(b *testing.B, addr string) func() error {
 	var responder *paho.Client
-	responder = rawPaho(b, addr, "prcloud", 0, func(pr paho.PublishReceived) (bool, error) {
+	responder = rawPaho(b, addr, "prcloud", true, 0, func(pr paho.PublishReceived) (bool, error) {
 		p := pr.Packet
 		if p.Properties == nil || p.Properties.ResponseTopic == "" {
 			return true, nil
@@ -227,7 +233,7 @@ func rawPahoRequester(b *testing.B, addr string) func() error {
 		return true, err
 	})
 	waiting := make(chan []byte, 1)
-	requester := rawPaho(b, addr, "prdev", 0, func(pr paho.PublishReceived) (bool, error) {
+	requester := rawPaho(b, addr, "prdev", false, 0, func(pr paho.PublishReceived) (bool, error) {
 		waiting <- pr.Packet.Properties.CorrelationData
 		return true, nil
 	})
@@ -292,7 +298,7 @@ func BenchmarkIdleConnections(b *testing.B) {
 						}
 						closers = append(closers, func() { c.Close() })
 					} else {
-						c := rawPaho(b, br.addr, id, 20, func(paho.PublishReceived) (bool, error) { return true, nil })
+						c := rawPaho(b, br.addr, id, false, 20, func(paho.PublishReceived) (bool, error) { return true, nil })
 						closers = append(closers, func() { c.Disconnect(&paho.Disconnect{}) })
 					}
 				}
