@@ -165,7 +165,11 @@ func percent(v float64, prec int) string {
 	return strconv.FormatFloat(v*100, 'f', prec, 64) + "%"
 }
 
-// formatWindow renders a window in the Workbook's style: 5m, 1h, 3d; other durations as Go does.
+// FormatWindow renders a window in the Workbook's style, as reports, rule descriptions and
+// exporters' window labels spell it: 5m, 1h, 3d; a duration that is not a whole number of seconds
+// as time.Duration.String does (1.5s).
+func FormatWindow(d time.Duration) string { return formatWindow(d) }
+
 func formatWindow(d time.Duration) string {
 	switch {
 	case d <= 0:
