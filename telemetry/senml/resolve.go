@@ -19,7 +19,7 @@ const RelativeLimit = 1 << 28
 //     ([ErrNoValue], [ErrMultipleValues]); a record with only base fields is allowed: it sets
 //     context for the records that follow;
 //   - the concatenated name bn+n of every such record is non-empty, uses only A-Z a-z 0-9 and
-//     - : . / _, and starts with A-Z a-z 0-9 ([ErrName]);
+//   - : . / _, and starts with A-Z a-z 0-9 ([ErrName]);
 //   - every present number is finite ([ErrNumber]) and every string is UTF-8 ([ErrText]).
 //
 // The error is an [*Error] naming the record index and the field.
