@@ -13,11 +13,37 @@ func newTestClient(t testing.TB, url string, o transporttest.ClientOptions, pass
 	if o.Cloud {
 		cfg.Username, cfg.Password = "cloud", []byte(password)
 	}
+	if o.OutboxDir != "" {
+		ob, err := OpenOutbox(o.OutboxDir, OutboxOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Outbox = ob
+		c, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &closeAlso{Client: c, also: ob.Close}
+	}
 	c, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// closeAlso closes the client's outbox with it, as a process exit would.
+type closeAlso struct {
+	*Client
+	also func() error
+}
+
+func (c *closeAlso) Close() error {
+	err := c.Client.Close()
+	if e := c.also(); err == nil {
+		err = e
+	}
+	return err
 }
 
 func TestConformanceEmbedded(t *testing.T) {
@@ -30,6 +56,7 @@ func TestConformanceEmbedded(t *testing.T) {
 		StartBroker:       func(testing.TB) { e.start() },
 		PersistentBroker:  false, // the embedded broker keeps sessions in memory only
 		EnforcesNamespace: true,
+		SupportsOutbox:    true,
 	})
 }
 
@@ -42,5 +69,6 @@ func TestConformanceMosquitto(t *testing.T) {
 		StopBroker:       func(testing.TB) { m.Stop() },
 		StartBroker:      func(testing.TB) { m.Restart() },
 		PersistentBroker: true, // mosquittotest runs Mosquitto with persistence
+		SupportsOutbox:   true,
 	})
 }

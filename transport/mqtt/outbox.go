@@ -35,7 +35,8 @@ type OutboxStats struct {
 	Acked   uint64 // acknowledged by the broker and removed
 	Refused uint64 // refused by the broker (PUBACK reason >= 0x80) and removed, reported to OnRefused
 	Expired uint64 // expired while stored and removed without being sent
-	Corrupt uint64 // unreadable records removed (see the store's quarantine)
+	Corrupt uint64 // records that no longer decode, removed
+	Dropped uint64 // removed by the DropOldest policy
 	Pending int    // stored and not yet acknowledged
 }
 
@@ -48,6 +49,7 @@ type OutboxStats struct {
 // An Outbox serves one Client at a time.
 type Outbox struct {
 	store     outboxStore
+	log       *outboxLog // the file store behind OpenOutbox
 	window    int
 	onRefused func(*transport.Message, error)
 	now       func() time.Time
@@ -82,6 +84,7 @@ func (o *Outbox) Stats() OutboxStats {
 	return OutboxStats{
 		Stored: o.stored.Load(), Sent: o.sent.Load(), Acked: o.acked.Load(), Refused: o.refused.Load(),
 		Expired: o.expired.Load(), Corrupt: o.corrupt.Load(), Pending: o.store.Pending(),
+		Dropped: uint64(o.Report().Dropped),
 	}
 }
 
