@@ -199,33 +199,65 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	}
 }
 
-// Collect reads every objective at Config.Now while holding the Locker and sends its metrics. It
-// does not evaluate alerts: alert_firing reports the last Evaluate. An objective whose source
-// fails sends an invalid metric carrying an [ObjectiveError], which fails the scrape (promhttp
-// answers 500 by default) rather than exporting a partial picture silently.
+// Collect reads every objective at Config.Now while holding the Locker, releases it, and then
+// builds and sends the metrics, so ingestion waits only for the reads. It does not evaluate
+// alerts: alert_firing reports the last Evaluate. An objective whose source fails sends an
+// invalid metric carrying an [ObjectiveError], which fails the scrape (promhttp answers 500 by
+// default) rather than exporting a partial picture silently.
 func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	now := c.now()
-	for _, e := range c.objs {
-		if err := c.collect(ch, e, now); err != nil {
+	objs := c.objs[:len(c.objs):len(c.objs)] // entries are immutable once added
+	readings := make([]reading, len(objs))
+	for i, e := range objs {
+		readings[i] = c.read(e, now)
+	}
+	c.mu.Unlock()
+	for i, e := range objs {
+		if err := readings[i].err; err != nil {
 			ch <- prometheus.NewInvalidMetric(c.target, &ObjectiveError{Name: e.name, Err: err})
+			continue
 		}
+		c.send(ch, e, &readings[i])
 	}
 }
 
-func (c *Collector) collect(ch chan<- prometheus.Metric, e *objective, now time.Time) error {
-	o := e.o
-	counts := make([]slo.Count, len(e.windows))
+// reading is what a scrape reads from one objective under the lock.
+type reading struct {
+	counts    []slo.Count     // one per window of the objective
+	firing    []bool          // one per severity
+	quantiles []time.Duration // one per quantile, or none without data
+	err       error
+}
+
+func (c *Collector) read(e *objective, now time.Time) reading {
+	r := reading{counts: make([]slo.Count, len(e.windows)), firing: make([]bool, len(e.severities))}
 	for i, w := range e.windows {
-		n, err := o.Count(now, w)
+		n, err := e.o.Count(now, w)
 		if err != nil {
-			return err
+			return reading{err: err}
 		}
-		counts[i] = n
+		r.counts[i] = n
 	}
-	target, period := o.Target(), o.Period()
-	remaining := budgetRemaining(counts[e.periodAt], target)
+	for i, sev := range e.severities {
+		r.firing[i] = e.o.Firing(sev)
+	}
+	for i := 0; e.q != nil && i < len(c.quantiles); i++ {
+		d, err := e.q.Quantile(now, c.quantiles[i])
+		if errors.Is(err, slo.ErrNoData) {
+			break // no observation in the quantile window: no sample rather than a made-up 0
+		}
+		if err != nil {
+			return reading{err: err}
+		}
+		r.quantiles = append(r.quantiles, d)
+	}
+	return r
+}
+
+func (c *Collector) send(ch chan<- prometheus.Metric, e *objective, r *reading) {
+	target, period := e.o.Target(), e.o.Period()
+	remaining := budgetRemaining(r.counts[e.periodAt], target)
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
 	}
@@ -233,7 +265,7 @@ func (c *Collector) collect(ch chan<- prometheus.Metric, e *objective, now time.
 	gauge(c.period, period.Seconds(), e.name)
 	gauge(c.budgetRemaining, remaining, e.name)
 	for i, w := range e.windows {
-		n, label := counts[i], e.labels[i]
+		n, label := r.counts[i], e.labels[i]
 		br := slo.BurnRate(n.ErrorRatio(), target)
 		gauge(c.good, float64(n.Good), e.name, label)
 		gauge(c.total, float64(n.Total), e.name, label)
@@ -242,24 +274,16 @@ func (c *Collector) collect(ch chan<- prometheus.Metric, e *objective, now time.
 		gauge(c.budgetConsumed, slo.BudgetConsumed(br, w, period), e.name, label)
 		gauge(c.tte, timeToExhaustion(remaining, period, br), e.name, label)
 	}
-	for _, sev := range e.severities {
+	for i, sev := range e.severities {
 		v := 0.0
-		if o.Firing(sev) {
+		if r.firing[i] {
 			v = 1
 		}
 		gauge(c.firing, v, e.name, string(sev))
 	}
-	for i := 0; e.q != nil && i < len(c.quantiles); i++ {
-		d, err := e.q.Quantile(now, c.quantiles[i])
-		if errors.Is(err, slo.ErrNoData) {
-			break // no observation in the quantile window: no sample rather than a made-up 0
-		}
-		if err != nil {
-			return err
-		}
+	for i, d := range r.quantiles {
 		gauge(c.latency, d.Seconds(), e.name, e.quantiles[i])
 	}
-	return nil
 }
 
 // budgetRemaining is [slo.Objective.BudgetRemaining] from a count already read.

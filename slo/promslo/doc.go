@@ -47,8 +47,8 @@
 //   - Config.Locker nil: the Collector owns a mutex. Feed the SLIs inside [Collector.Do], and
 //     evaluate with [Collector.Evaluate], which evaluates every objective under the lock.
 //
-// A scrape holds the lock for the time it reads the windows (a few µs per objective), so ingestion
-// stalls for no longer than that. A scrape does not evaluate: alert_firing reports the state of
+// A scrape holds the lock only while it reads the windows, alert states and quantiles (about 7 µs
+// per objective with the default layout and policy); it builds the metrics after releasing it. A scrape does not evaluate: alert_firing reports the state of
 // the last [slo.Objective.Evaluate], so alerts change on the caller's cadence and transitions are
 // never consumed by a scrape. Prometheus alerting rules may instead use burn_rate directly.
 //
