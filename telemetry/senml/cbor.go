@@ -152,7 +152,10 @@ func (c *cborParser) wrap(field string, err error) error {
 	e := &Error{Record: c.rec, Field: field, Offset: c.d.Offset(), Err: ErrSyntax, cause: err}
 	if ce, ok := err.(*cbor.Error); ok {
 		e.Offset = ce.Offset
-		e.Detail = ce.Detail
+		e.Detail = ce.Err.Error()
+		if ce.Detail != "" {
+			e.Detail += ": " + ce.Detail
+		}
 		switch ce.Err {
 		case cbor.ErrType:
 			if field != "" {
