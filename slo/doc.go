@@ -101,9 +101,28 @@
 // the Workbook suggests synthetic traffic or a minimum failure count, which a caller can apply by
 // reading [Objective.Count] before notifying.
 //
+// # Platforms: 32-bit and TinyGo
+//
+// The package is correct where int has 32 bits (GOARCH=386, arm, wasm, TinyGo's
+// microcontrollers) and whatever a platform does with an out-of-range float64-to-integer
+// conversion (amd64 wraps, TinyGo saturates). Times, bucket indexes and durations are int64
+// throughout; an int holds only ring positions, bucket numbers of a sketch (at most 65,537) and
+// the caller's device counts. Sketch keys, which exceed 32 bits for fine accuracies, stay in
+// float64 and only their clamped offset becomes an int; float64 nanoseconds become a Duration
+// through a saturating conversion (an observation of the longest Duration reads back as itself,
+// not as a negative one). Bounds keep every sum inside int64: Span <= [MaxSpan] (about 146
+// years), QuantileInterval × QuantileIntervals fits a Duration, and a connectivity interval
+// whose next bucket boundary lies past the year 2262 ends at the sample. [Counter.MemoryBytes]
+// and [Sketch.MemoryBytes] count the platform's own header size. The test suite runs unchanged on
+// 64-bit, on GOARCH=386 and GOARCH=arm (under qemu-user where the kernel cannot run them:
+// GODEBUG=asyncpreemptoff=1 go test -exec qemu-i386 for 386), under TinyGo on the host and on
+// wasip1 (the Workbook vectors are embedded, since the wasip1 runner preopens no directory), and
+// the package links for cortex-m-qemu.
+//
 // # Exporting
 //
-// An exporter (Prometheus or another) needs nothing private: [Objective.Windows],
+// The slo/promslo package exports objectives to Prometheus. An exporter (Prometheus or another)
+// needs nothing private: [FormatWindow] spells window labels, [Objective.Windows],
 // [Objective.Count], [Objective.BurnRate], [Objective.BudgetRemaining],
 // [Objective.BudgetConsumed], [Objective.TimeToExhaustion], [Objective.Policy],
 // [Objective.Severities], [Objective.Firing], [Latency.Quantile] and the [Evaluation] of the last
