@@ -128,13 +128,13 @@ func (p *Pack) UnmarshalCBOR(data []byte) error {
 //
 // The input must be exactly one well-formed CBOR array of maps (definite or indefinite length).
 // Keys are the integer labels of Table 4; numbers may be integers or floats of any width; vd is
-// a byte string; text must be UTF-8. Unknown keys are skipped with their values (RFC 8428
-// §4.4; §6 reserves text keys for extensions), except text keys ending in "_", which fail with
-// [ErrMustUnderstand]. Integers beyond ±2**53 are rounded to the nearest float64. Storage is
-// reused as in [ParseJSON]; the decoded records share nothing with data.
+// a byte string; text must be UTF-8 and of definite length. Unknown keys are skipped with their
+// values (RFC 8428 §4.4; §6 reserves text keys for extensions), except text keys ending in "_",
+// which fail with [ErrMustUnderstand]. Integers beyond ±2**53 are rounded to the nearest
+// float64. Storage is reused as in [ParseJSON]; the decoded records share nothing with data.
 func ParseCBOR(data []byte, dst Pack) (Pack, error) {
 	base := len(dst)
-	c := cborParser{d: cbor.NewDecoder(data, cbor.Options{MaxDepth: MaxDepth}), rec: -1}
+	c := cborParser{data: data, rec: -1}
 	out, err := c.pack(dst)
 	if err != nil {
 		return dst[:base], err
@@ -142,46 +142,106 @@ func ParseCBOR(data []byte, dst Pack) (Pack, error) {
 	return out, nil
 }
 
+// cborParser reads the few item shapes SenML uses straight from the bytes (one head decode per
+// item, no peeking), and hands the values of unknown fields to the internal/cbor primitives,
+// which check and skip any well-formed item.
 type cborParser struct {
-	d   cbor.Decoder
-	rec int
+	data []byte
+	off  int
+	rec  int
 }
 
-// wrap turns an error of the CBOR primitives into an [*Error].
-func (c *cborParser) wrap(field string, err error) error {
-	e := &Error{Record: c.rec, Field: field, Offset: c.d.Offset(), Err: ErrSyntax, cause: err}
-	if ce, ok := err.(*cbor.Error); ok {
-		e.Offset = ce.Offset
-		e.Detail = ce.Err.Error()
-		if ce.Detail != "" {
-			e.Detail += ": " + ce.Detail
-		}
-		switch ce.Err {
-		case cbor.ErrType:
-			if field != "" {
-				e.Err = ErrType
-			}
-		case cbor.ErrDepth:
-			e.Err = ErrDepth
-		}
-	}
-	return e
+// cborHead is one decoded item head.
+type cborHead struct {
+	major cbor.Major
+	info  uint8
+	arg   uint64
+	size  int // encoded size of the head
 }
 
 func (c *cborParser) fail(field string, off int, err error, detail string) error {
 	return &Error{Record: c.rec, Field: field, Offset: off, Err: err, Detail: detail}
 }
 
-func (c *cborParser) pack(dst Pack) (Pack, error) {
-	n, err := c.d.ReadArrayHeader()
+// head decodes the head at c.off without consuming it. Definite lengths and counts are checked
+// against the remaining input; indefinite lengths (info 31) are returned as they are.
+func (c *cborParser) head(field string) (cborHead, error) {
+	off := c.off
+	if off >= len(c.data) {
+		return cborHead{}, c.fail(field, off, ErrSyntax, "truncated input")
+	}
+	ib := c.data[off]
+	h := cborHead{major: cbor.Major(ib >> 5), info: ib & 0x1f, size: 1}
+	switch {
+	case h.info < 24:
+		h.arg = uint64(h.info)
+	case h.info <= 27:
+		w := 1 << (h.info - 24)
+		if len(c.data)-off-1 < w {
+			return h, c.fail(field, off, ErrSyntax, "truncated input")
+		}
+		for _, b := range c.data[off+1 : off+1+w] {
+			h.arg = h.arg<<8 | uint64(b)
+		}
+		h.size += w
+		if h.major == cbor.MajorSimple && h.info == 24 && h.arg < 32 {
+			return h, c.fail(field, off, ErrSyntax, "two-byte simple value below 32")
+		}
+	case h.info == 31:
+		switch h.major {
+		case cbor.MajorUint, cbor.MajorNegInt, cbor.MajorTag:
+			return h, c.fail(field, off, ErrSyntax, "indefinite length on "+h.major.String())
+		}
+		return h, nil
+	default:
+		return h, c.fail(field, off, ErrSyntax, "reserved additional information")
+	}
+	rest := uint64(len(c.data) - off - h.size)
+	switch h.major {
+	case cbor.MajorBytes, cbor.MajorText, cbor.MajorArray:
+		if h.arg > rest {
+			return h, c.fail(field, off, ErrSyntax, "length exceeds remaining input")
+		}
+	case cbor.MajorMap:
+		if h.arg > rest/2 {
+			return h, c.fail(field, off, ErrSyntax, "length exceeds remaining input")
+		}
+	}
+	return h, nil
+}
+
+// container reads an array or map head and returns its count, or cbor.Indefinite.
+func (c *cborParser) container(m cbor.Major, what string) (int, error) {
+	h, err := c.head("")
 	if err != nil {
-		return dst, c.wrap("", err)
+		return 0, err
+	}
+	if h.major != m {
+		return 0, c.fail("", c.off, ErrSyntax, "want "+what+", got "+h.major.String())
+	}
+	c.off += h.size
+	if h.info == 31 {
+		return cbor.Indefinite, nil
+	}
+	return int(h.arg), nil
+}
+
+// atBreak consumes a "break" stop code if one is next.
+func (c *cborParser) atBreak() bool {
+	if c.off < len(c.data) && c.data[c.off] == 0xff {
+		c.off++
+		return true
+	}
+	return false
+}
+
+func (c *cborParser) pack(dst Pack) (Pack, error) {
+	n, err := c.container(cbor.MajorArray, "an array of records")
+	if err != nil {
+		return dst, err
 	}
 	for i := 0; n == cbor.Indefinite || i < n; i++ {
-		if n == cbor.Indefinite && c.d.AtBreak() {
-			if err := c.d.ReadBreak(); err != nil {
-				return dst, c.wrap("", err)
-			}
+		if n == cbor.Indefinite && c.atBreak() {
 			break
 		}
 		c.rec = i
@@ -194,55 +254,47 @@ func (c *cborParser) pack(dst Pack) (Pack, error) {
 		}
 		c.rec = -1
 	}
-	if err := c.d.Finish(); err != nil {
-		return dst, c.wrap("", err)
+	if c.off != len(c.data) {
+		return dst, c.fail("", c.off, ErrSyntax, "trailing bytes after the pack")
 	}
 	return dst, nil
 }
 
 func (c *cborParser) record(r *Record) error {
-	n, err := c.d.ReadMapHeader()
+	n, err := c.container(cbor.MajorMap, "a map")
 	if err != nil {
-		return c.wrap("", err)
+		return err
 	}
 	for i := 0; n == cbor.Indefinite || i < n; i++ {
-		if n == cbor.Indefinite && c.d.AtBreak() {
-			if err := c.d.ReadBreak(); err != nil {
-				return c.wrap("", err)
-			}
+		if n == cbor.Indefinite && c.atBreak() {
 			return nil
 		}
-		koff := c.d.Offset()
-		h, err := c.d.PeekHead()
+		koff := c.off
+		h, err := c.head("")
 		if err != nil {
-			return c.wrap("", err)
+			return err
 		}
 		var f Field
-		switch h.Major {
-		case cbor.MajorUint, cbor.MajorNegInt:
-			label, err := c.d.ReadInt()
-			if err != nil {
-				f = 0 // a huge integer key is simply unknown
-				if _, err := c.d.ReadHead(); err != nil {
-					return c.wrap("", err)
-				}
-			} else {
-				f = cborLabel(label)
-			}
-		case cbor.MajorText:
-			key, err := c.d.ReadText()
-			if err != nil {
-				return c.wrap("", err)
-			}
+		switch {
+		case h.major == cbor.MajorUint && h.arg <= cborDataValue:
+			f = cborLabel(int64(h.arg))
+		case h.major == cbor.MajorNegInt && h.arg < 6:
+			f = cborLabel(-1 - int64(h.arg))
+		case h.major == cbor.MajorUint || h.major == cbor.MajorNegInt:
+			// another integer key: unknown
+		case h.major == cbor.MajorText && h.info != 31:
+			key := c.data[c.off+h.size : c.off+h.size+int(h.arg)]
 			if len(key) > 0 && key[len(key)-1] == '_' {
 				return c.fail(string(key), koff, ErrMustUnderstand, "")
 			}
+			c.off += int(h.arg)
 		default:
 			return c.fail("", koff, ErrSyntax, "map key is neither an integer nor a text string")
 		}
+		c.off += h.size
 		if f == 0 {
-			if err := c.d.Skip(); err != nil {
-				return c.wrap("", err)
+			if err := c.skip(); err != nil {
+				return err
 			}
 			continue
 		}
@@ -254,6 +306,28 @@ func (c *cborParser) record(r *Record) error {
 		}
 		r.Fields |= f
 	}
+	return nil
+}
+
+// skip steps over the value of an unknown field, whatever it is, with the internal/cbor
+// primitives (which follow nesting up to MaxDepth).
+func (c *cborParser) skip() error {
+	d := cbor.NewDecoder(c.data[c.off:], cbor.Options{MaxDepth: MaxDepth})
+	if err := d.Skip(); err != nil {
+		e := &Error{Record: c.rec, Offset: c.off, Err: ErrSyntax, cause: err}
+		if ce, ok := err.(*cbor.Error); ok {
+			e.Offset += ce.Offset
+			e.Detail = ce.Err.Error()
+			if ce.Detail != "" {
+				e.Detail += ": " + ce.Detail
+			}
+			if ce.Err == cbor.ErrDepth {
+				e.Err = ErrDepth
+			}
+		}
+		return e
+	}
+	c.off += d.Offset()
 	return nil
 }
 
@@ -293,14 +367,48 @@ func cborLabel(label int64) Field {
 	return 0
 }
 
+// str reads a definite-length string of major type m; the result aliases the input.
+func (c *cborParser) str(m cbor.Major, field string) ([]byte, error) {
+	h, err := c.head(field)
+	if err != nil {
+		return nil, err
+	}
+	if h.major != m {
+		return nil, c.fail(field, c.off, ErrType, "want "+m.String()+", got "+describe(h))
+	}
+	if h.info == 31 {
+		return nil, c.fail(field, c.off, ErrSyntax, "indefinite-length "+m.String()+" not supported")
+	}
+	start := c.off + h.size
+	c.off = start + int(h.arg)
+	return c.data[start:c.off], nil
+}
+
+func describe(h cborHead) string {
+	if h.major != cbor.MajorSimple {
+		return h.major.String()
+	}
+	switch {
+	case h.info == 31:
+		return "break"
+	case h.info >= 25:
+		return "float"
+	case h.arg == cbor.SimpleFalse || h.arg == cbor.SimpleTrue:
+		return "bool"
+	case h.arg == cbor.SimpleNull:
+		return "null"
+	}
+	return "simple value"
+}
+
 func (c *cborParser) field(r *Record, f Field) error {
 	label := f.Label()
-	voff := c.d.Offset()
+	voff := c.off
 	switch f {
 	case FieldBaseName, FieldBaseUnit, FieldName, FieldUnit, FieldStringValue:
-		s, err := c.d.ReadText()
+		s, err := c.str(cbor.MajorText, label)
 		if err != nil {
-			return c.wrap(label, err)
+			return err
 		}
 		if !utf8.Valid(s) {
 			return c.fail(label, voff, ErrText, "")
@@ -318,17 +426,21 @@ func (c *cborParser) field(r *Record, f Field) error {
 			r.StringValue = intern(r.StringValue, s)
 		}
 	case FieldDataValue:
-		b, err := c.d.ReadBytes()
+		b, err := c.str(cbor.MajorBytes, label)
 		if err != nil {
-			return c.wrap(label, err)
+			return err
 		}
 		r.DataValue = append(r.DataValue[:0], b...)
 	case FieldBoolValue:
-		b, err := c.d.ReadBool()
+		h, err := c.head(label)
 		if err != nil {
-			return c.wrap(label, err)
+			return err
 		}
-		r.BoolValue = b
+		if h.major != cbor.MajorSimple || h.info >= 24 || (h.arg != cbor.SimpleFalse && h.arg != cbor.SimpleTrue) {
+			return c.fail(label, voff, ErrType, "want bool, got "+describe(h))
+		}
+		c.off += h.size
+		r.BoolValue = h.arg == cbor.SimpleTrue
 	default:
 		v, err := c.number(label)
 		if err != nil {
@@ -361,29 +473,48 @@ func (c *cborParser) field(r *Record, f Field) error {
 
 // number reads an integer or a float of any width as a float64.
 func (c *cborParser) number(field string) (float64, error) {
-	h, err := c.d.PeekHead()
+	h, err := c.head(field)
 	if err != nil {
-		return 0, c.wrap(field, err)
+		return 0, err
 	}
-	switch h.Major {
-	case cbor.MajorUint:
-		if _, err := c.d.ReadHead(); err != nil {
-			return 0, c.wrap(field, err)
-		}
-		return float64(h.Arg), nil
-	case cbor.MajorNegInt:
-		if _, err := c.d.ReadHead(); err != nil {
-			return 0, c.wrap(field, err)
-		}
-		return -1 - float64(h.Arg), nil
-	case cbor.MajorSimple:
-		if h.Info >= 25 && h.Info <= 27 {
-			v, err := c.d.ReadFloat()
-			if err != nil {
-				return 0, c.wrap(field, err)
-			}
-			return v, nil
-		}
+	var v float64
+	switch {
+	case h.major == cbor.MajorUint:
+		v = float64(h.arg)
+	case h.major == cbor.MajorNegInt:
+		v = -1 - float64(h.arg)
+	case h.major == cbor.MajorSimple && h.info == 25:
+		v = halfToFloat64(uint16(h.arg))
+	case h.major == cbor.MajorSimple && h.info == 26:
+		v = float64(math.Float32frombits(uint32(h.arg)))
+	case h.major == cbor.MajorSimple && h.info == 27:
+		v = math.Float64frombits(h.arg)
+	default:
+		return 0, c.fail(field, c.off, ErrType, "want a number, got "+describe(h))
 	}
-	return 0, c.fail(field, c.d.Offset(), ErrType, "want a number")
+	c.off += h.size
+	return v, nil
+}
+
+// halfToFloat64 converts IEEE 754 binary16 bits to float64 (exactly).
+func halfToFloat64(h uint16) float64 {
+	exp := int(h>>10) & 0x1f
+	mant := float64(h & 0x3ff)
+	var v float64
+	switch exp {
+	case 0:
+		v = math.Ldexp(mant, -24)
+	case 31:
+		if mant == 0 {
+			v = math.Inf(1)
+		} else {
+			v = math.NaN()
+		}
+	default:
+		v = math.Ldexp(mant+1024, exp-25)
+	}
+	if h&0x8000 != 0 {
+		v = -v
+	}
+	return v
 }
