@@ -9,7 +9,9 @@ import "sync"
 // arrival order.
 //
 // Put blocks only when Limit messages are already queued (back-pressure on a flood the handlers
-// cannot keep up with) and returns false once the mailbox is closed.
+// cannot keep up with) and returns false once the mailbox is closed. PutNow never blocks: a
+// transport uses it when blocking its reader could deadlock (someone waits for an acknowledgement
+// that only the reader can deliver).
 type Mailbox struct {
 	// Dispatch is called for each message, from the drainer goroutine. Required.
 	Dispatch func(*Message)
@@ -21,12 +23,18 @@ type Mailbox struct {
 	q       []*Message
 	head    int
 	running bool
+	closing bool // Close is draining: accept nothing new, deliver what is queued
 	closed  bool
 	wg      sync.WaitGroup
 }
 
 // Put queues m for Dispatch.
-func (b *Mailbox) Put(m *Message) bool {
+func (b *Mailbox) Put(m *Message) bool { return b.put(m, true) }
+
+// PutNow queues m for Dispatch without waiting for room.
+func (b *Mailbox) PutNow(m *Message) bool { return b.put(m, false) }
+
+func (b *Mailbox) put(m *Message, wait bool) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.notFull == nil {
@@ -36,10 +44,10 @@ func (b *Mailbox) Put(m *Message) bool {
 	if limit <= 0 {
 		limit = 1024
 	}
-	for len(b.q)-b.head >= limit && !b.closed {
+	for wait && len(b.q)-b.head >= limit && !b.closed && !b.closing {
 		b.notFull.Wait()
 	}
-	if b.closed {
+	if b.closed || b.closing {
 		return false
 	}
 	b.q = append(b.q, m)
@@ -62,7 +70,7 @@ func (b *Mailbox) drain() {
 	defer b.wg.Done()
 	for {
 		b.mu.Lock()
-		if b.head == len(b.q) || b.closed {
+		if b.head == len(b.q) {
 			clear(b.q)
 			b.q, b.head, b.running = b.q[:0], 0, false
 			if cap(b.q) > 4096 {
@@ -82,16 +90,20 @@ func (b *Mailbox) drain() {
 	}
 }
 
-// Close discards queued messages, stops accepting new ones, and waits for a running Dispatch to
-// return. It is idempotent.
+// Close stops accepting messages, lets the handlers finish every message already queued (a
+// transport may have acknowledged them), and waits for the drainer to exit. It is idempotent.
+// Calling it from a handler deadlocks: close from another goroutine.
 func (b *Mailbox) Close() {
 	b.mu.Lock()
-	b.closed = true
+	b.closing = true
 	if b.notFull != nil {
 		b.notFull.Broadcast()
 	}
 	b.mu.Unlock()
 	b.wg.Wait()
+	b.mu.Lock()
+	b.closed = true
+	b.mu.Unlock()
 }
 
 // Wait blocks until the queue is empty and no Dispatch is running (for tests and orderly

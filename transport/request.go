@@ -14,9 +14,16 @@ import (
 // request primitive (MQTT v5, the memory broker): it stamps requests with a response topic and
 // unique correlation data and hands each response to the request waiting for it.
 //
-// The transport subscribes to Topic() and passes every message arriving there to Deliver.
+// Response topics respect the namespace rule, since the responder publishes the answer with its own
+// identity: a device's requests carry fk/v1/{device}/rsp/{device}, which the cloud may publish to;
+// a cloud client's request to a device topic carries fk/v1/{target}/rsp/{client}, inside the target
+// device's own prefix, and the cloud client listens on fk/v1/+/rsp/{client}.
+//
+// The transport subscribes to Filter() and passes every message whose topic Owns to Deliver.
 type Inbox struct {
-	topic   string
+	id      string
+	cloud   bool
+	filter  string
 	prefix  [8]byte
 	seq     atomic.Uint64
 	mu      sync.Mutex
@@ -24,19 +31,38 @@ type Inbox struct {
 	stray   atomic.Uint64
 }
 
-// NewInbox returns an inbox whose responses arrive on responseTopic.
-func NewInbox(responseTopic string) *Inbox {
-	in := &Inbox{topic: responseTopic, pending: make(map[[16]byte]chan *Message)}
+// NewInbox returns the inbox of client clientID; cloud says whether the client has a cloud
+// identity (and so may listen across devices).
+func NewInbox(clientID string, cloud bool) *Inbox {
+	in := &Inbox{id: clientID, cloud: cloud, pending: make(map[[16]byte]chan *Message)}
+	if cloud {
+		in.filter = DeviceTopic("+", KindResponse, clientID)
+	} else {
+		in.filter = DeviceTopic(clientID, KindResponse, clientID)
+	}
 	if _, err := rand.Read(in.prefix[:]); err != nil {
-		// crypto/rand never fails on supported platforms (Go 1.24+ it cannot return an error);
-		// fall back to the address-free counter-only scheme if it ever does.
+		// crypto/rand does not fail on supported platforms; a zero prefix still yields unique
+		// correlation data within this process.
 		in.prefix = [8]byte{}
 	}
 	return in
 }
 
-// Topic is the response topic requests carry.
-func (in *Inbox) Topic() string { return in.topic }
+// Filter is the topic filter the transport subscribes to for responses.
+func (in *Inbox) Filter() string { return in.filter }
+
+// Owns reports whether a message on topic is a response for this inbox.
+func (in *Inbox) Owns(topic string) bool { return Match(in.filter, topic) }
+
+// ResponseTopic returns the response topic for a request published to reqTopic.
+func (in *Inbox) ResponseTopic(reqTopic string) string {
+	if in.cloud {
+		if t, err := ParseTopic(reqTopic); err == nil && t.Device != ProvisioningDevice {
+			return DeviceTopic(t.Device, KindResponse, in.id)
+		}
+	}
+	return DeviceTopic(in.id, KindResponse, in.id)
+}
 
 // Stray counts responses that matched no waiting request (late, duplicated or forged).
 func (in *Inbox) Stray() uint64 { return in.stray.Load() }
@@ -75,7 +101,7 @@ func (in *Inbox) Do(ctx context.Context, req *Message, publish func(context.Cont
 	copy(key[:8], in.prefix[:])
 	binary.BigEndian.PutUint64(key[8:], in.seq.Add(1))
 	m := *req
-	m.ResponseTopic = in.topic
+	m.ResponseTopic = in.ResponseTopic(req.Topic)
 	m.CorrelationData = key[:]
 	ch := make(chan *Message, 1)
 	in.mu.Lock()

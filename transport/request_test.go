@@ -9,7 +9,7 @@ import (
 )
 
 func TestInboxDo(t *testing.T) {
-	in := NewInbox("fk/v1/d1/rsp/x")
+	in := NewInbox("d1", false)
 	var mu sync.Mutex
 	var sent []*Message
 	echo := func(ctx context.Context, m *Message) error {
@@ -23,7 +23,7 @@ func TestInboxDo(t *testing.T) {
 	if err != nil || string(resp.Payload) != "re:hi" {
 		t.Fatalf("Do = %v, %v", resp, err)
 	}
-	if sent[0].ResponseTopic != "fk/v1/d1/rsp/x" || len(sent[0].CorrelationData) != 16 {
+	if sent[0].ResponseTopic != "fk/v1/d1/rsp/d1" || len(sent[0].CorrelationData) != 16 {
 		t.Fatalf("request not stamped: %+v", sent[0])
 	}
 	// A second request gets different correlation data.
@@ -40,7 +40,7 @@ func TestInboxDo(t *testing.T) {
 }
 
 func TestInboxTimeoutAndCancel(t *testing.T) {
-	in := NewInbox("r")
+	in := NewInbox("r", false)
 	silent := func(context.Context, *Message) error { return nil }
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
@@ -89,5 +89,38 @@ func TestStateTracker(t *testing.T) {
 	}
 	if err := st.AwaitConnection(context.Background()); !errors.Is(err, ErrClosed) {
 		t.Fatalf("AwaitConnection after close = %v", err)
+	}
+}
+
+func TestInboxResponseTopics(t *testing.T) {
+	dev := NewInbox("d1", false)
+	cloud := NewInbox("cloud-1", true)
+	tests := []struct {
+		in        *Inbox
+		req, want string
+	}{
+		{dev, "fk/v1/d1/rpc/hello", "fk/v1/d1/rsp/d1"},
+		{cloud, "fk/v1/d7/cmd/reboot", "fk/v1/d7/rsp/cloud-1"},
+		{cloud, "fk/v1/prov/claim", "fk/v1/cloud-1/rsp/cloud-1"},
+		{cloud, "other/topic", "fk/v1/cloud-1/rsp/cloud-1"},
+	}
+	for _, tt := range tests {
+		got := tt.in.ResponseTopic(tt.req)
+		if got != tt.want {
+			t.Errorf("ResponseTopic(%q) = %q, want %q", tt.req, got, tt.want)
+		}
+		if !tt.in.Owns(got) {
+			t.Errorf("inbox does not own its response topic %q (filter %q)", got, tt.in.Filter())
+		}
+	}
+	// The responder can publish each response topic with its own identity.
+	if err := Authorize(Identity{ID: "d7"}, ActionPublish, cloud.ResponseTopic("fk/v1/d7/cmd/reboot")); err != nil {
+		t.Errorf("device d7 may not answer the cloud: %v", err)
+	}
+	if err := Authorize(Identity{ID: "d1"}, ActionSubscribe, dev.Filter()); err != nil {
+		t.Errorf("device may not subscribe to its inbox: %v", err)
+	}
+	if dev.Owns("fk/v1/d2/rsp/d1") || cloud.Owns("fk/v1/d2/rsp/cloud-2") {
+		t.Error("inbox owns another client's responses")
 	}
 }

@@ -47,7 +47,7 @@ func TestReviewMatchSpecExamples(t *testing.T) {
 // TestReviewInboxFirstResponseWins: a duplicated response (QoS 1 redelivery) reaches the waiting
 // request once; the copy is counted as stray, never delivered to a later request.
 func TestReviewInboxFirstResponseWins(t *testing.T) {
-	in := NewInbox("fk/v1/d/rsp/in")
+	in := NewInbox("d", false)
 	var got []*Message
 	var mu sync.Mutex
 	publish := func(_ context.Context, m *Message) error {
@@ -87,7 +87,7 @@ func TestReviewInboxFirstResponseWins(t *testing.T) {
 // TestReviewInboxRefusesCallerResponseTopic: the contract says a caller-provided ResponseTopic is
 // an error, and nothing is published.
 func TestReviewInboxRefusesCallerResponseTopic(t *testing.T) {
-	in := NewInbox("fk/v1/d/rsp/in")
+	in := NewInbox("d", false)
 	called := false
 	_, err := in.Do(context.Background(), &Message{Topic: "fk/v1/d/rpc/x", ResponseTopic: "elsewhere"}, func(context.Context, *Message) error {
 		called = true

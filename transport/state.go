@@ -52,7 +52,8 @@ type StateTracker struct {
 	state     State
 	changed   chan struct{} // closed and replaced on every change
 	listeners []*listener
-	notifyMu  sync.Mutex // serialises callbacks so they are never concurrent and keep order
+	pending   []StateEvent // events waiting for the notifying goroutine
+	notifying bool
 }
 
 type listener struct{ f func(StateEvent) }
@@ -65,10 +66,9 @@ func (t *StateTracker) State() State {
 }
 
 // Set moves to state s, wakes waiters and calls listeners. Setting the current state again is a
-// no-op (no event). Once Closed, the state no longer changes.
+// no-op (no event). Once Closed, the state no longer changes. Listeners are called in order and
+// never concurrently; a listener may itself call Set (its event is delivered after it returns).
 func (t *StateTracker) Set(s State, err error) {
-	t.notifyMu.Lock()
-	defer t.notifyMu.Unlock()
 	t.mu.Lock()
 	if t.state == s || t.state == Closed {
 		t.mu.Unlock()
@@ -79,12 +79,24 @@ func (t *StateTracker) Set(s State, err error) {
 		close(t.changed)
 		t.changed = nil
 	}
-	ls := append([]*listener(nil), t.listeners...)
-	t.mu.Unlock()
-	ev := StateEvent{State: s, Err: err, At: time.Now()}
-	for _, l := range ls {
-		l.f(ev)
+	t.pending = append(t.pending, StateEvent{State: s, Err: err, At: time.Now()})
+	if t.notifying {
+		t.mu.Unlock()
+		return // the goroutine already notifying delivers it, in order
 	}
+	t.notifying = true
+	for len(t.pending) > 0 {
+		ev := t.pending[0]
+		t.pending = t.pending[1:]
+		ls := append([]*listener(nil), t.listeners...)
+		t.mu.Unlock()
+		for _, l := range ls {
+			l.f(ev)
+		}
+		t.mu.Lock()
+	}
+	t.notifying = false
+	t.mu.Unlock()
 }
 
 // AwaitConnection blocks until the state is Connected, ctx is done (its error is returned) or the

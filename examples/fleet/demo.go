@@ -83,7 +83,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Summary, error) {
 	}
 
 	// The cloud role: telemetry through a shared subscription, answers to device requests.
-	cloud, err := mqtt.New(mqtt.Config{Servers: []string{url}, ClientID: "cloud-1", Username: cloudUser, Password: []byte(cloudPassword)})
+	cloud, err := mqtt.New(mqtt.Config{Servers: []string{url}, ClientID: "cloud-1", Cloud: true, Username: cloudUser, Password: []byte(cloudPassword)})
 	if err != nil {
 		return nil, err
 	}

@@ -257,7 +257,7 @@ func (b *Broker) Close() {
 // Connect opens a client session. A client with the same ID already connected is taken over (it
 // goes Closed), as in MQTT.
 func (b *Broker) Connect(cfg ClientConfig) (*Client, error) {
-	if err := transport.ValidateDeviceID(cfg.ID); err != nil && !cfg.Identity.Cloud {
+	if err := transport.ValidateDeviceID(cfg.ID); err != nil {
 		return nil, fmt.Errorf("memory: client ID: %w", err)
 	}
 	if cfg.ID == "" {
@@ -272,7 +272,7 @@ func (b *Broker) Connect(cfg ClientConfig) (*Client, error) {
 	if cfg.MaxPayload <= 0 {
 		cfg.MaxPayload = b.opts.MaxPayload
 	}
-	c := &Client{b: b, cfg: cfg, inbox: transport.NewInbox(transport.DeviceTopic(cfg.ID, transport.KindResponse, "in"))}
+	c := &Client{b: b, cfg: cfg, inbox: transport.NewInbox(cfg.ID, cfg.Identity.Cloud)}
 	c.mbox = transport.Mailbox{Dispatch: c.router.Dispatch}
 	b.mu.Lock()
 	if b.closed {
@@ -300,7 +300,7 @@ func (b *Broker) Connect(cfg ClientConfig) (*Client, error) {
 	if old != nil {
 		old.closeWith(errTakenOver, false)
 	}
-	if _, _, err := b.subscribe(c, c.inbox.Topic(), transport.AtLeastOnce); err != nil {
+	if _, _, err := b.subscribe(c, c.inbox.Filter(), transport.AtLeastOnce); err != nil {
 		b.detach(c)
 		return nil, fmt.Errorf("memory: response inbox: %w", err)
 	}
@@ -384,24 +384,34 @@ func (b *Broker) routeLocked(m *transport.Message, out []delivery) []delivery {
 			b.retained[m.Topic] = r
 		}
 	}
-	add := func(e *subEntry) {
-		c := *m
+	// One copy per session (and per shared group), at the maximum QoS of the session's matching
+	// subscriptions [MQTT-3.3.4-2]; every copy owns its bytes.
+	add := func(e *subEntry, qos transport.QoS) {
+		c := m.Clone()
 		c.Retain = false
-		c.QoS = min(m.QoS, e.qos)
-		out = append(out, delivery{e.sess, &c})
+		c.QoS = min(m.QoS, qos)
+		out = append(out, delivery{e.sess, c})
 	}
-	seen := map[*session]bool{}
-	for _, e := range b.exact[m.Topic] {
-		if !seen[e.sess] {
-			seen[e.sess] = true
-			add(e)
+	best := map[*session]*subEntry{}
+	var order []*session
+	consider := func(e *subEntry) {
+		if cur, ok := best[e.sess]; !ok {
+			best[e.sess] = e
+			order = append(order, e.sess)
+		} else if e.qos > cur.qos {
+			best[e.sess] = e
 		}
+	}
+	for _, e := range b.exact[m.Topic] {
+		consider(e)
 	}
 	for _, e := range b.wild {
-		if !seen[e.sess] && transport.Match(e.match, m.Topic) {
-			seen[e.sess] = true
-			add(e)
+		if transport.Match(e.match, m.Topic) {
+			consider(e)
 		}
+	}
+	for _, s := range order {
+		add(best[s], best[s].qos)
 	}
 	for _, g := range b.shared {
 		if len(g.members) == 0 || !transport.Match(g.members[0].match, m.Topic) {
@@ -409,7 +419,7 @@ func (b *Broker) routeLocked(m *transport.Message, out []delivery) []delivery {
 		}
 		e := g.members[g.next%len(g.members)]
 		g.next++
-		add(e)
+		add(e, e.qos)
 	}
 	return out
 }

@@ -157,7 +157,7 @@ func (c *Client) Request(ctx context.Context, m *transport.Message) (*transport.
 
 // receive is called by the broker for each delivered copy.
 func (c *Client) receive(m *transport.Message) {
-	if m.Topic == c.inbox.Topic() {
+	if c.inbox.Owns(m.Topic) {
 		c.inbox.Deliver(m)
 		return
 	}

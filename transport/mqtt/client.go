@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/eclipse/paho.golang/packets"
@@ -34,8 +35,12 @@ type Client struct {
 	done chan struct{} // closed when the manager goroutine has exited
 	once sync.Once
 
-	mbox   transport.Mailbox // between paho's reader and the handlers
-	router transport.Router  // subscriptions, in subscription order
+	mbox transport.Mailbox // between paho's reader and the handlers
+	// awaiting counts goroutines waiting for an acknowledgement (PUBACK, SUBACK, UNSUBACK) that
+	// only paho's reader can deliver: while it is non-zero the reader never waits for room in
+	// the mailbox, or a handler publishing at QoS 1 would wait for itself.
+	awaiting atomic.Int64
+	router   transport.Router // subscriptions, in subscription order
 }
 
 var _ transport.Client = (*Client)(nil)
@@ -50,14 +55,14 @@ func New(cfg Config) (*Client, error) {
 	c := &Client{
 		cfg:     cfg,
 		servers: servers,
-		inbox:   transport.NewInbox(transport.DeviceTopic(cfg.ClientID, transport.KindResponse, "in")),
+		inbox:   transport.NewInbox(cfg.ClientID, cfg.Cloud),
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
 	}
 	c.mbox = transport.Mailbox{Dispatch: c.router.Dispatch, Limit: 64 * int(cfg.ReceiveMaximum)}
 	// The response inbox: received() hands its messages to the inbox directly; the route only
 	// makes the connection subscribe to it.
-	c.router.Add(&transport.Route{Filter: c.inbox.Topic(), QoS: transport.AtLeastOnce, Handler: func(*transport.Message) {}})
+	c.router.Add(&transport.Route{Filter: c.inbox.Filter(), QoS: transport.AtLeastOnce, Handler: func(*transport.Message) {}})
 	if cfg.Outbox != nil {
 		if err := cfg.Outbox.attach(c); err != nil {
 			return nil, err
@@ -320,12 +325,23 @@ func (c *Client) resubscribe(ctx context.Context, pc *paho.Client, subs []*trans
 // telemetry sequence numbers) cover a crash before the handler ran.
 func (c *Client) received(pr paho.PublishReceived) (bool, error) {
 	m := fromPaho(pr.Packet)
-	if m.Topic == c.inbox.Topic() {
+	if c.inbox.Owns(m.Topic) {
 		c.inbox.Deliver(m)
 		return true, nil
 	}
-	c.mbox.Put(m)
+	if c.awaiting.Load() > 0 {
+		c.mbox.PutNow(m)
+	} else {
+		c.mbox.Put(m)
+	}
 	return true, nil
+}
+
+// await runs f, which waits for an acknowledgement read by paho's reader.
+func (c *Client) await(f func()) {
+	c.awaiting.Add(1)
+	defer c.awaiting.Add(-1)
+	f()
 }
 
 func (c *Client) current() (*paho.Client, *ackSession, int) {
@@ -370,7 +386,9 @@ func (c *Client) Publish(ctx context.Context, m *transport.Message) error {
 	if maxPkt > 0 && len(m.Payload)+len(m.Topic)+64 > maxPkt {
 		return fmt.Errorf("%w: publish to %q exceeds the broker's %d-byte maximum packet size", transport.ErrTooLarge, m.Topic, maxPkt)
 	}
-	resp, err := pc.Publish(ctx, p)
+	var resp *paho.PublishResponse
+	var err error
+	c.await(func() { resp, err = pc.Publish(ctx, p) })
 	return c.publishErr(m.Topic, resp, err)
 }
 
@@ -398,6 +416,11 @@ func (c *Client) publishErr(topic string, resp *paho.PublishResponse, err error)
 	if errors.Is(err, context.Canceled) {
 		return err
 	}
+	if errors.Is(err, paho.ErrInvalidArguments) {
+		// Checked by paho against what the broker announced (no retain, lower maximum QoS...):
+		// retrying cannot help.
+		return fmt.Errorf("%w: publish to %q: %w", transport.ErrRefused, topic, err)
+	}
 	return fmt.Errorf("%w: publish to %q: %w", transport.ErrNotConnected, topic, err)
 }
 
@@ -422,7 +445,11 @@ func (c *Client) Subscribe(ctx context.Context, filter string, qos transport.QoS
 	rt := &transport.Route{Filter: filter, QoS: qos, Handler: h}
 	held := c.router.Add(rt)
 	if pc != nil {
-		sa, err := pc.Subscribe(ctx, &paho.Subscribe{Subscriptions: []paho.SubscribeOptions{{Topic: filter, QoS: byte(qos)}}})
+		var sa *paho.Suback
+		var err error
+		c.await(func() {
+			sa, err = pc.Subscribe(ctx, &paho.Subscribe{Subscriptions: []paho.SubscribeOptions{{Topic: filter, QoS: byte(qos)}}})
+		})
 		if sa != nil && len(sa.Reasons) == 1 && sa.Reasons[0] >= 0x80 {
 			c.router.Remove(rt)
 			re := &ReasonError{Packet: "SUBACK", Code: ReasonCode(sa.Reasons[0]), Topic: filter}
@@ -450,7 +477,8 @@ func (c *Client) Subscribe(ctx context.Context, filter string, qos transport.QoS
 		if pc == nil {
 			return nil
 		}
-		_, err := pc.Unsubscribe(ctx, &paho.Unsubscribe{Topics: []string{filter}})
+		var err error
+		c.await(func() { _, err = pc.Unsubscribe(ctx, &paho.Unsubscribe{Topics: []string{filter}}) })
 		if err != nil && ctx.Err() != nil {
 			return transport.ContextError(ctx.Err())
 		}
@@ -458,7 +486,7 @@ func (c *Client) Subscribe(ctx context.Context, filter string, qos transport.QoS
 	}), nil
 }
 
-// Request publishes m with the client's response inbox (fk/v1/{ClientID}/rsp/in) and waits for
+// Request publishes m with a response topic of the client's inbox (see transport.Inbox) and waits for
 // the correlated response; see transport.Requester. Requests bypass the outbox: a request is only
 // meaningful while someone waits for its answer.
 func (c *Client) Request(ctx context.Context, m *transport.Message) (*transport.Message, error) {
@@ -473,7 +501,9 @@ func (c *Client) Request(ctx context.Context, m *transport.Message) (*transport.
 			}
 			return fmt.Errorf("%w: request to %q", transport.ErrNotConnected, m.Topic)
 		}
-		resp, err := pc.Publish(ctx, toPaho(m))
+		var resp *paho.PublishResponse
+		var err error
+		c.await(func() { resp, err = pc.Publish(ctx, toPaho(m)) })
 		return c.publishErr(m.Topic, resp, err)
 	})
 }
@@ -515,7 +545,7 @@ func toPaho(m *transport.Message) *paho.Publish {
 }
 
 func fromPaho(p *paho.Publish) *transport.Message {
-	m := &transport.Message{Topic: p.Topic, Payload: p.Payload, QoS: transport.QoS(p.QoS), Retain: p.Retain}
+	m := &transport.Message{Topic: p.Topic, Payload: p.Payload, QoS: transport.QoS(p.QoS), Retain: p.Retain, Duplicate: p.Duplicate()}
 	if pr := p.Properties; pr != nil {
 		m.ContentType = pr.ContentType
 		m.ResponseTopic = pr.ResponseTopic

@@ -20,10 +20,14 @@ type Config struct {
 	// Servers are broker URLs tried in turn: mqtt://host:port or tcp:// (plain TCP, default port
 	// 1883), mqtts://, ssl:// or tls:// (TLS, default port 8883). Required.
 	Servers []string
-	// ClientID is the MQTT client identifier. For a device it is the device ID (it names the
-	// response inbox fk/v1/{ClientID}/rsp/in and must match the identity the broker authenticates).
-	// Required.
+	// ClientID is the MQTT client identifier. For a device it is the device ID and must match the
+	// identity the broker authenticates. It must satisfy transport.ValidateDeviceID (it names the
+	// response inbox). Required.
 	ClientID string
+	// Cloud says the client acts for the cloud: its requests to a device carry a response topic in
+	// that device's prefix (fk/v1/{device}/rsp/{ClientID}) and it listens on fk/v1/+/rsp/{ClientID}.
+	// A device client leaves it false.
+	Cloud bool
 	// Username and Password authenticate with the broker (optional).
 	Username string
 	Password []byte
@@ -87,8 +91,8 @@ func (c Config) withDefaults() (Config, []server, error) {
 	if c.ClientID == "" {
 		return c, nil, errors.New("mqtt: Config.ClientID is required")
 	}
-	if len(c.ClientID) > 65535 {
-		return c, nil, errors.New("mqtt: Config.ClientID longer than 65535 bytes")
+	if err := transport.ValidateDeviceID(c.ClientID); err != nil {
+		return c, nil, fmt.Errorf("mqtt: Config.ClientID: %w", err)
 	}
 	if len(c.Servers) == 0 {
 		return c, nil, errors.New("mqtt: Config.Servers needs at least one broker URL")

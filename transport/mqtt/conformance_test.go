@@ -9,7 +9,7 @@ import (
 )
 
 func newTestClient(t testing.TB, url string, o transporttest.ClientOptions, password string) transport.Client {
-	cfg := Config{Servers: []string{url}, ClientID: o.ID, Username: o.ID, Backoff: fastBackoff}
+	cfg := Config{Servers: []string{url}, ClientID: o.ID, Username: o.ID, Backoff: fastBackoff, Cloud: o.Cloud}
 	if o.Cloud {
 		cfg.Username, cfg.Password = "cloud", []byte(password)
 	}

@@ -222,8 +222,19 @@ func (o *Outbox) send(pc *paho.Client, sess *ackSession) {
 			}
 			select {
 			case slots <- struct{}{}:
-			case <-pc.Done():
-				return
+			default:
+				// The window is full: wait for acknowledgements, which paho's reader delivers.
+				waited := false
+				o.client.awaiting.Add(1)
+				select {
+				case slots <- struct{}{}:
+				case <-pc.Done():
+					waited = true
+				}
+				o.client.awaiting.Add(-1)
+				if waited {
+					return
+				}
 			}
 			if o.onRefused != nil {
 				mu.Lock()
@@ -232,6 +243,20 @@ func (o *Outbox) send(pc *paho.Client, sess *ackSession) {
 			}
 			ctx := withAck(context.Background(), t, it.seq)
 			_, err = pc.PublishWithOptions(ctx, toPaho(m), paho.PublishOptions{Method: paho.PublishMethod_AsyncSend})
+			if errors.Is(err, paho.ErrInvalidArguments) {
+				// paho refused it against what the broker announced (retain unavailable, QoS above
+				// the maximum): it can never be sent; remove it rather than block the outbox.
+				<-slots
+				o.refused.Add(1)
+				mu.Lock()
+				delete(msgs, it.seq)
+				mu.Unlock()
+				_ = o.store.Ack(it.seq)
+				if o.onRefused != nil {
+					o.onRefused(m, fmt.Errorf("%w: %w", transport.ErrRefused, err))
+				}
+				continue
+			}
 			if err != nil && !errors.Is(err, paho.ErrNetworkErrorAfterStored) {
 				<-slots
 				return // the connection is going away; the next one re-sends from the oldest

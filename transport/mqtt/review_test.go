@@ -243,7 +243,7 @@ func TestReviewResubscribeAfterDrop(t *testing.T) {
 	for _, o := range b.subscribed()[n:] {
 		seen[o.Topic] = o.RetainHandling
 	}
-	for _, f := range []string{"fk/v1/dev-1/cmd/#", c.inbox.Topic()} {
+	for _, f := range []string{"fk/v1/dev-1/cmd/#", c.inbox.Filter()} {
 		rh, ok := seen[f]
 		if !ok || rh != 1 {
 			t.Fatalf("after reconnect %q: subscribed %v, retain handling %d", f, ok, rh)
