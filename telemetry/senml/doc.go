@@ -52,6 +52,16 @@
 //     bver counts as version 10, so a bver that first appears after record 0 with another
 //     value is a mismatch.
 //
+// # Performance
+//
+// The CBOR decoder reads the few item shapes SenML uses straight from the bytes, one head decode
+// per item, and hands only the values of unknown fields to fleetkit's internal/cbor primitives to
+// check and skip; the encoders use internal/cbor's append-style heads. The JSON decoder is a
+// single-pass scanner that aliases unescaped strings until they are stored and converts integers of
+// up to 15 characters without strconv. Neither decoder allocates when decoding into a reused Pack
+// whose names and units repeat; the encoders never allocate into a buffer with room. The package
+// builds with TinyGo (checked for cortex-m-qemu and wasip1).
+//
 // # Errors
 //
 // Every error is an [*Error] carrying the record index, the field label, the byte offset (for

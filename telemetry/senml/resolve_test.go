@@ -183,3 +183,34 @@ func TestFieldLabel(t *testing.T) {
 		t.Errorf("two fields: %q", got)
 	}
 }
+
+func TestRecordSetAndClear(t *testing.T) {
+	var r senml.Record
+	r.SetBaseName("a")
+	r.SetBaseTime(1)
+	r.SetBaseUnit("u")
+	r.SetBaseValue(1)
+	r.SetBaseSum(1)
+	r.SetBaseVersion(1)
+	r.SetName("n")
+	r.SetUnit("u")
+	r.SetValue(1)
+	r.SetStringValue("s")
+	r.SetBoolValue(true)
+	r.SetDataValue([]byte{1})
+	r.SetSum(1)
+	r.SetTime(1)
+	r.SetUpdateTime(1)
+	all := senml.Field(1<<15 - 1)
+	if r.Fields != all || !r.Has(senml.BaseFields|senml.ValueFields) {
+		t.Fatalf("fields %b", r.Fields)
+	}
+	r.Clear(senml.BaseFields)
+	if r.Has(senml.FieldBaseName) || r.BaseName != "" || r.BaseVersion != 0 || r.Name != "n" {
+		t.Fatalf("after Clear(BaseFields): %+v", r)
+	}
+	r.Clear(all)
+	if r.Fields != 0 || r.Name != "" || r.Value != 0 || r.DataValue != nil || r.BoolValue || r.UpdateTime != 0 {
+		t.Fatalf("after Clear(all): %+v", r)
+	}
+}
