@@ -267,7 +267,7 @@ func (p *jsonParser) pack(dst Pack) (Pack, error) {
 	return dst, nil
 }
 
-// labels maps a JSON label to its field.
+// jsonLabel maps a JSON label to its field, or 0 when the label is unknown.
 func jsonLabel(k []byte) Field {
 	switch string(k) {
 	case "bn":
