@@ -91,13 +91,22 @@ func openOutboxLog(dir string, opts OutboxOptions) (*outboxLog, error) {
 		return nil, err
 	}
 	sort.Strings(names)
-	for i, name := range names {
+	type segFile struct {
+		name  string
+		first uint64
+	}
+	var files []segFile
+	for _, name := range names {
 		first, err := strconv.ParseUint(strings.TrimSuffix(filepath.Base(name), ".seg"), 10, 64)
-		if err != nil {
+		if err != nil || first == 0 {
 			l.quarantine(name, "segment file name is not a sequence number")
 			continue
 		}
-		if err := l.loadSegment(name, first, acked, i == len(names)-1); err != nil {
+		files = append(files, segFile{name, first})
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].first < files[j].first })
+	for i, f := range files {
+		if err := l.loadSegment(f.name, f.first, acked, i == len(files)-1); err != nil {
 			return nil, err
 		}
 	}
