@@ -18,10 +18,10 @@ import (
 // File is a Store keeping one file per twin in a directory, replaced atomically (see the package
 // documentation for the format and the crash-safety argument). Open it with OpenFile.
 type File struct {
-	dir   string
-	lock  *os.File
-	locks [64]sync.Mutex // serialise writers per key stripe; readers take no lock
-	mu    sync.RWMutex   // guards closed; held shared by every operation
+	dir    string
+	lock   *os.File
+	locks  [64]sync.Mutex // serialise writers per key stripe; readers take no lock
+	mu     sync.RWMutex   // guards closed; held shared by every operation
 	closed bool
 	// NoSync skips the fsyncs (tests and benchmarks of the logic only; not crash-safe).
 	noSync bool

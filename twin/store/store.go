@@ -72,8 +72,10 @@ func NotFound(device, name string) error {
 
 type notFoundError struct{ device, name string }
 
-func (e *notFoundError) Error() string  { return "store: twin " + keyString(e.device, e.name) + " not found" }
-func (e *notFoundError) Unwrap() error  { return ErrNotFound }
+func (e *notFoundError) Error() string {
+	return "store: twin " + keyString(e.device, e.name) + " not found"
+}
+func (e *notFoundError) Unwrap() error     { return ErrNotFound }
 func keyString(device, name string) string { return strconv.Quote(device) + "/" + strconv.Quote(name) }
 
 // CorruptError reports a stored record that failed its integrity check: where it was and why.
