@@ -11,6 +11,7 @@ var TinyGo = []string{
 	"dedupe",
 	"slo",
 	"twin",
+	"telemetry/senml",
 	"cose",
 	"internal/cbor",
 	"ota/manifest",

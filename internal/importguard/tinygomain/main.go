@@ -9,6 +9,7 @@ import (
 	_ "github.com/fleetkit/fleetkit/ota/manifest"
 	_ "github.com/fleetkit/fleetkit/ota/manifest/suit"
 	_ "github.com/fleetkit/fleetkit/slo"
+	_ "github.com/fleetkit/fleetkit/telemetry/senml"
 	_ "github.com/fleetkit/fleetkit/twin"
 )
 
