@@ -83,12 +83,21 @@ func newPair(b testing.TB, impl, url, addr string, qos byte, onMsg func()) (benc
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	switch impl {
-	case "fleetkit":
+	case "fleetkit", "fleetkit+outbox":
 		sub, err := New(Config{Servers: []string{url}, ClientID: subID, Username: "cloud", Password: []byte(benchCloudPassword), ReceiveMaximum: window, SessionExpiry: -1})
 		if err != nil {
 			b.Fatal(err)
 		}
-		pub, err := New(Config{Servers: []string{url}, ClientID: pubID, Username: pubID, SessionExpiry: -1})
+		pcfg := Config{Servers: []string{url}, ClientID: pubID, Username: pubID, SessionExpiry: -1}
+		if impl == "fleetkit+outbox" {
+			ob, err := OpenOutbox(b.TempDir(), OutboxOptions{Window: window})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { ob.Close() })
+			pcfg.Outbox = ob
+		}
+		pub, err := New(pcfg)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -112,8 +121,12 @@ func newPair(b testing.TB, impl, url, addr string, qos byte, onMsg func()) (benc
 }
 
 func benchPublish(b *testing.B, qos byte) {
+	impls := []string{"fleetkit", "paho"}
+	if qos == 1 {
+		impls = append(impls, "fleetkit+outbox")
+	}
 	for _, br := range benchBrokers(b) {
-		for _, impl := range []string{"fleetkit", "paho"} {
+		for _, impl := range impls {
 			b.Run(br.name+"/"+impl, func(b *testing.B) {
 				var got atomic.Int64
 				done := make(chan struct{})
