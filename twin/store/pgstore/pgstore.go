@@ -293,7 +293,8 @@ func (s *Store) Query(ctx context.Context, q store.Query) ([]store.Record, error
 	return out, nil
 }
 
-// Close closes the connection pool. Later calls fail with store.ErrClosed.
+// Close closes the connection pool. Later calls fail with store.ErrClosed. Call it once no other
+// method is running (it is not synchronised with them).
 func (s *Store) Close() error {
 	if s.pool != nil {
 		s.pool.Close()

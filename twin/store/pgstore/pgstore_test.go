@@ -2,6 +2,7 @@ package pgstore_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"sync/atomic"
@@ -80,6 +81,58 @@ func BenchmarkCAS(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		if _, err := s.CompareAndSet(ctx, "dev", "cfg", uint64(i), doc); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+func TestCompareAndSetMany(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	doc := storetest.Doc(t, "cfg", 1)
+	if _, err := s.CompareAndSet(ctx, "b", "cfg", 0, doc); err != nil {
+		t.Fatal(err)
+	}
+	vs, errs := s.CompareAndSetMany(ctx, []pgstore.Write{
+		{Device: "a", Name: "cfg", Expected: 0, Doc: doc},   // create
+		{Device: "b", Name: "cfg", Expected: 1, Doc: doc},   // update
+		{Device: "b", Name: "cfg", Expected: 0, Doc: doc},   // exists: conflict
+		{Device: "c", Name: "cfg", Expected: 4, Doc: doc},   // absent: conflict
+		{Device: "d/x", Name: "cfg", Expected: 0, Doc: doc}, // bad key
+	})
+	if vs[0] != 1 || errs[0] != nil || vs[1] != 2 || errs[1] != nil {
+		t.Fatalf("successful writes: %v %v", vs, errs)
+	}
+	var ce *store.ConflictError
+	if !errors.As(errs[2], &ce) || ce.Current != 2 {
+		t.Fatalf("write 2: %v", errs[2])
+	}
+	if !errors.As(errs[3], &ce) || ce.Current != 0 {
+		t.Fatalf("write 3: %v", errs[3])
+	}
+	if !errors.Is(errs[4], store.ErrInvalidKey) {
+		t.Fatalf("write 4: %v", errs[4])
+	}
+}
+
+// BenchmarkCASMany measures compare-and-set updates sent 100 per round trip.
+func BenchmarkCASMany(b *testing.B) {
+	s := open(b)
+	ctx := context.Background()
+	doc := storetest.Doc(b, "cfg", 1)
+	const batch = 100
+	ws := make([]pgstore.Write, batch)
+	for i := range ws {
+		ws[i] = pgstore.Write{Device: fmt.Sprintf("dev-%d", i), Name: "cfg", Doc: doc}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for n := 0; n < b.N; n += batch {
+		_, errs := s.CompareAndSetMany(ctx, ws)
+		for i, err := range errs {
+			if err != nil {
+				b.Fatal(err)
+			}
+			ws[i].Expected++
 		}
 	}
 }
