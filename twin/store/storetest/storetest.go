@@ -44,7 +44,8 @@ func open(t *testing.T, newStore func(t *testing.T) store.Store) store.Store {
 	return s
 }
 
-// Doc returns the encoding of a twin at version v whose reported "n" is n: a valid document.
+// Doc returns the encoding of a valid twin document named name, at version 1, whose reported
+// "n" is n: test data for store implementations.
 func Doc(t testing.TB, name string, n int) []byte {
 	var d twin.Document
 	d.Name = name
