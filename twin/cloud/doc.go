@@ -9,13 +9,16 @@
 // A device sends requests (transport.Request: response topic plus correlation data) on
 //
 //	fk/v1/{device}/twin/{name}/get       body empty or {"clientToken":"t"}
-//	fk/v1/{device}/twin/{name}/update    {"state":{"reported":{...}},"acks":{"p":{"ac":200,"av":3,"ad":"ok"}},"version":N,"clientToken":"t"}
+//	fk/v1/{device}/twin/{name}/update    {"state":{"reported":{...}},"stamps":{...},"acks":{"p":{"ac":200,"av":3,"ad":"ok"}},"version":N,"clientToken":"t"}
 //	fk/v1/{device}/twin/{name}/delete    body empty or {"version":N}
 //
 // and gets {"status":"accepted","version":N,"desiredVersion":D[,"document":{...}]} (the
 // document with get) or {"status":"rejected","version":N,"error":{"code":409,"rule":"conflict",
 // "detail":..,"path":..,"message":..}} — the rule says which check failed (see the Rule
-// constants), path where. "version" in a request makes it a compare-and-set. "device" may name
+// constants), path where. "version" in a request makes it a compare-and-set. "stamps" carries
+// the device's per-leaf write times for the reported patch (twin.Update.Stamps), so metadata
+// keeps when coalesced offline changes really happened; they are the device's clock, taken as
+// given (a device with a clock far ahead wins last-writer-wins resolutions it should not). "device" may name
 // the device and must then be the topic's device.
 //
 // The service publishes, at QoS 1, the delta (the AWS delta document with the new version) to

@@ -186,7 +186,7 @@ func (s *Service) handle(ctx context.Context, req *transport.Message) []byte {
 		if patch.IsNull() {
 			patch = twin.EmptyObject()
 		}
-		u := twin.Update{Section: twin.Reported, Patch: patch, Acks: r.Acks, CheckVersion: r.HasVersion, Version: r.Version, ClientToken: r.ClientToken}
+		u := twin.Update{Section: twin.Reported, Patch: patch, Stamps: r.Stamps, Acks: r.Acks, CheckVersion: r.HasVersion, Version: r.Version, ClientToken: r.ClientToken}
 		_, doc, err := s.write(ctx, device, name, u)
 		if err != nil {
 			return appendRejected(nil, r.ClientToken, currentVersion(err), rejection(err))

@@ -31,6 +31,8 @@ type Request struct {
 	Desired, Reported twin.Value
 	// Acks are the acknowledgements of an update.
 	Acks []twin.Ack
+	// Stamps are the per-leaf write times of Reported (twin.Update.Stamps), null when absent.
+	Stamps twin.Value
 }
 
 // RequestError says which member of a request body is wrong and why. It wraps ErrBadRequest.
@@ -74,7 +76,10 @@ func bodyLimits(lim twin.Limits) twin.Limits {
 // request (valid for get and delete). The body is strict JSON (no duplicate keys, UTF-8):
 //
 //	{"clientToken":"t","device":"d","version":3,
-//	 "state":{"reported":{...}},"acks":{"prop":{"ac":200,"av":3,"ad":"applied"}}}
+//	 "state":{"reported":{...}},"stamps":{...},"acks":{"prop":{"ac":200,"av":3,"ad":"applied"}}}
+//
+// "stamps" (optional) gives the Unix-millisecond time each reported leaf was written, shaped
+// like state.reported (twin.Update.Stamps).
 //
 // Unknown members, mistyped members, "state" or "acks" on get/delete fail with a *RequestError
 // (ErrBadRequest); invalid JSON with twin.ErrSyntax, a body breaking the limits with
@@ -137,6 +142,14 @@ func DecodeRequest(op string, body []byte, lim twin.Limits) (Request, error) {
 					return r, &RequestError{Path: "state." + s.Key, Msg: "unknown section (want desired or reported)"}
 				}
 			}
+		case "stamps":
+			if op != OpUpdate {
+				return r, &RequestError{Path: "stamps", Msg: "only an update carries stamps"}
+			}
+			if m.Value.Kind() != twin.Object {
+				return r, &RequestError{Path: "stamps", Msg: "must be an object shaped like state.reported, got " + m.Value.Kind().String()}
+			}
+			r.Stamps = m.Value
 		case "acks":
 			if op != OpUpdate {
 				return r, &RequestError{Path: "acks", Msg: "only an update carries acks"}

@@ -582,7 +582,9 @@ func (c *Client) reconcile(desired twin.Value) {
 			delete(c.failed, p)
 			if nl, serr := twin.Set(c.local, v, he.path...); serr == nil {
 				c.local = nl
-				c.stamps, _ = twin.Set(c.stamps, twin.IntOf(c.cfg.Now().UnixMilli()), he.path...)
+				if ns, err := twin.Set(c.stamps, twin.IntOf(c.cfg.Now().UnixMilli()), he.path...); err == nil {
+					c.stamps = ns
+				}
 			}
 			if a, ok := c.acks[prop]; !ok || a.Code == 200 || a.Version != dv {
 				c.acks[prop] = twin.Ack{Property: prop, Code: 200, Version: dv, Description: "applied"}
@@ -607,6 +609,7 @@ func callHandler(h Handler, v twin.Value) (err error) {
 func (c *Client) flush(ctx context.Context) error {
 	c.mu.Lock()
 	sent := c.local
+	stamps := c.stamps
 	patch, err := twin.Diff(c.base, sent)
 	if err != nil {
 		c.mu.Unlock()
@@ -621,7 +624,7 @@ func (c *Client) flush(ctx context.Context) error {
 	if len(patch.Members()) == 0 && len(acks) == 0 {
 		return nil
 	}
-	r, err := c.request(ctx, "update", appendUpdate(nil, patch, acks))
+	r, err := c.request(ctx, "update", appendUpdate(nil, patch, stamps, acks))
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var rej *RejectedError

@@ -25,7 +25,8 @@
 //   - [Client.Report] merges a patch into the local reported state and sends it. Offline, the
 //     changes accumulate and are sent on reconnect as one patch: twin.Diff from the last state
 //     the cloud acknowledged to the current one (ten changes to one key send one value; a key
-//     added and deleted offline sends nothing).
+//     added and deleted offline sends nothing), with the time each leaf really changed
+//     ("stamps", from Config.Now) so the cloud's metadata keeps the offline write times.
 //   - Failed requests (timeouts, lost connection) are retried every Config.RetryInterval while
 //     connected; nothing pending is dropped. A change the service rejects (4xx) is rolled back
 //     locally and returned by Report.

@@ -184,7 +184,8 @@ func TestEndToEnd(t *testing.T) {
 func TestOfflineCoalescing(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, memory.Options{}, 1)
-	d, mc := e.device(t, "dev-2", device.Config{})
+	offlineAt := time.UnixMilli(1700000000000) // the device's clock, far from the service's
+	d, mc := e.device(t, "dev-2", device.Config{Now: func() time.Time { return offlineAt }})
 	d.HandleString("mode", func(string) error { return nil })
 	if err := d.Start(ctx); err != nil {
 		t.Fatal(err)
@@ -210,6 +211,9 @@ func TestOfflineCoalescing(t *testing.T) {
 	doc, _ := e.svc.Get(ctx, "dev-2", "config")
 	if v, _ := doc.Reported().Get("counter"); v.String() != "9" {
 		t.Fatalf("counter: %s", doc.Reported())
+	}
+	if at, ok := doc.Updated(twin.Reported, "counter"); !ok || !at.Equal(offlineAt) {
+		t.Fatalf("metadata time of counter = %v, want the offline write time %v", at, offlineAt)
 	}
 	if _, ok := doc.Reported().Get("tmp3"); ok {
 		t.Fatalf("tmp3 deleted offline is still reported: %s", doc.Reported())

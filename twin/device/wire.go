@@ -88,11 +88,15 @@ func decodeResponse(op string, body []byte, lim twin.Limits) (response, error) {
 	return r, errors.Join(errBadResponse, errors.New("status is neither accepted nor rejected"))
 }
 
-// appendUpdate encodes an update request: {"state":{"reported":patch},"acks":{...}}.
-func appendUpdate(dst []byte, patch twin.Value, acks []twin.Ack) []byte {
+// appendUpdate encodes an update request: {"state":{"reported":patch},"stamps":{...},"acks":{...}}.
+func appendUpdate(dst []byte, patch, stamps twin.Value, acks []twin.Ack) []byte {
 	dst = append(dst, `{"state":{"reported":`...)
 	dst = patch.AppendJSON(dst)
 	dst = append(dst, '}')
+	if stamps.Kind() == twin.Object && len(stamps.Members()) > 0 && len(patch.Members()) > 0 {
+		dst = append(dst, `,"stamps":`...)
+		dst = stamps.AppendJSON(dst)
+	}
 	if len(acks) > 0 {
 		dst = append(dst, `,"acks":{`...)
 		for i, a := range acks {
