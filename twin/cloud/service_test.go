@@ -110,6 +110,9 @@ func TestDeviceRequests(t *testing.T) {
 		{"empty update", "update", ``, "400", "bad-request", "state"},
 		{"state on get", "get", `{"state":{"reported":{}}}`, "400", "bad-request", "state"},
 		{"unknown op", "patch", `{}`, "400", "bad-request", ""},
+		{"stamps not an object", "update", `{"state":{"reported":{"x":1}},"stamps":[1]}`, "400", "bad-request", "stamps"},
+		{"stamp not an integer", "update", `{"state":{"reported":{"x":1}},"stamps":{"x":"now"}}`, "400", "invalid", ""},
+		{"stamps on get", "get", `{"stamps":{}}`, "400", "bad-request", "stamps"},
 		{"stale delete", "delete", `{"version":1}`, "409", "conflict", ""},
 	}
 	for _, c := range cases {
