@@ -60,9 +60,16 @@
 // (no expected version), and the device client resolves its offline changes against reported
 // changes made meanwhile with twin.Resolve under twin.DeviceWins by default (see twin/device).
 //
+// # Fleet query
+//
+// [Service.Query] runs a store.Query (predicates on desired and reported paths, and on device
+// labels the caller supplies) on stores that implement store.Querier — the memory store and
+// twin/store/pgstore — and returns the matching documents; on the file store it fails with
+// [ErrQueryUnsupported].
+//
 // # Errors
 //
 // Test with errors.Is: [ErrBadRequest], [ErrForbidden], [ErrNotFound], [ErrBadTopic],
-// [ErrCASExhausted], [ErrClosed], and the twin and store sentinels (twin.ErrConflict,
+// [ErrCASExhausted], [ErrClosed], [ErrQueryUnsupported], and the twin and store sentinels (twin.ErrConflict,
 // twin.ErrLimit, store.ErrInvalidKey, ...). Detail: [*RequestError], twin's typed errors.
 package cloud

@@ -363,3 +363,36 @@ func ChangedTopic(device, name string) string {
 // ChangedFilter is the topic filter a cloud subscriber uses for the change notifications of
 // every twin: fk/v1/_twin/changed/#.
 func ChangedFilter() string { return transport.Namespace + "/_twin/" + OpChanged + "/#" }
+
+// ErrQueryUnsupported: the configured store does not implement store.Querier (the file store).
+var ErrQueryUnsupported = errors.New("twin/cloud: the store does not support fleet queries")
+
+// Query finds twins with the store's fleet query (store.Querier: the memory and PostgreSQL
+// stores) and returns their documents, sorted by device and name — for example every twin whose
+// reported.firmware.version is not "2.1.0". A stored document that no longer parses fails the
+// query with an error naming it.
+func (s *Service) Query(ctx context.Context, q store.Query) ([]Twin, error) {
+	qr, ok := s.cfg.Store.(store.Querier)
+	if !ok {
+		return nil, fmt.Errorf("%w (%T)", ErrQueryUnsupported, s.cfg.Store)
+	}
+	recs, err := qr.Query(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Twin, 0, len(recs))
+	for _, r := range recs {
+		doc, err := twin.ParseDocument(r.Doc, s.cfg.Limits)
+		if err != nil {
+			return nil, fmt.Errorf("twin/cloud: stored document %s/%s: %w", r.Device, r.Name, err)
+		}
+		out = append(out, Twin{Device: r.Device, Name: r.Name, Document: doc})
+	}
+	return out, nil
+}
+
+// Twin is one query result: a device's named twin and its document.
+type Twin struct {
+	Device, Name string
+	Document     *twin.Document
+}

@@ -3,6 +3,7 @@ package cloud_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,13 +17,21 @@ import (
 
 func setup(t *testing.T) (*memory.Broker, *cloud.Service, *memory.Client) {
 	t.Helper()
+	b, svc, cc, _ := setupStore(t)
+	return b, svc, cc
+}
+
+// setupStore starts a service on a memory broker and also returns its store.
+func setupStore(t *testing.T) (*memory.Broker, *cloud.Service, *memory.Client, store.Store) {
+	t.Helper()
 	b := memory.NewBroker(memory.Options{})
 	t.Cleanup(b.Close)
 	cc, err := b.Connect(memory.ClientConfig{ID: "svc", Identity: transport.Identity{Cloud: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := cloud.New(cc, cloud.Config{Store: store.NewMemory(twin.Limits{}), Limits: twin.Limits{MaxDocumentBytes: 512, MaxDepth: 4}})
+	st := store.NewMemory(twin.Limits{})
+	svc, err := cloud.New(cc, cloud.Config{Store: st, Limits: twin.Limits{MaxDocumentBytes: 512, MaxDepth: 4}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +39,7 @@ func setup(t *testing.T) (*memory.Broker, *cloud.Service, *memory.Client) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { svc.Close() })
-	return b, svc, cc
+	return b, svc, cc, st
 }
 
 func request(t *testing.T, c transport.Client, topic, body string) twin.Value {
@@ -247,4 +256,47 @@ func decodeDelta(b []byte) (uint64, string, error) {
 	ver, _ := n.AsUint64()
 	st, _ := v.Lookup("state")
 	return ver, st.String(), nil
+}
+
+func TestQuery(t *testing.T) {
+	_, svc, _, st := setupStore(t)
+	ctx := context.Background()
+	for i, fw := range []string{"2.1.0", "2.0.0", ""} {
+		dev := "dev-" + string(rune('a'+i))
+		if _, err := svc.UpdateDesired(ctx, dev, "fw", mustObj(t, `{"firmware":{"version":"2.1.0"}}`), 0); err != nil {
+			t.Fatal(err)
+		}
+		if fw != "" {
+			// Reported is the device's: write it the way a device would, through the store.
+			d, _ := svc.Get(ctx, dev, "fw")
+			d.Apply(twin.Update{Section: twin.Reported, Patch: mustObj(t, `{"firmware":{"version":"`+fw+`"}}`), Time: time.Now()})
+			if _, err := st.CompareAndSet(ctx, dev, "fw", 1, d.AppendJSON(nil)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	got, err := svc.Query(ctx, store.Query{Where: []store.Predicate{{Section: twin.Reported, Path: twin.Path{"firmware", "version"}, Op: store.OpNotEqual, Value: twin.StringOf("2.1.0")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, tw := range got {
+		names = append(names, tw.Device+"@"+strconv.FormatUint(tw.Document.Version(), 10))
+	}
+	if strings.Join(names, ",") != "dev-b@2,dev-c@1" {
+		t.Fatalf("Query: %v", names)
+	}
+	// The file store has no query.
+	b := memory.NewBroker(memory.Options{})
+	defer b.Close()
+	cc, _ := b.Connect(memory.ClientConfig{ID: "svc2", Identity: transport.Identity{Cloud: true}})
+	f, err := store.OpenFile(t.TempDir(), store.FileOptions{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	svc2, _ := cloud.New(cc, cloud.Config{Store: f})
+	if _, err := svc2.Query(ctx, store.Query{}); !errors.Is(err, cloud.ErrQueryUnsupported) {
+		t.Fatalf("Query on a file store: %v", err)
+	}
 }
