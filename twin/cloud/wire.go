@@ -41,6 +41,7 @@ type RequestError struct {
 	Msg  string
 }
 
+// Error describes the failure: what, where and the rule broken.
 func (e *RequestError) Error() string {
 	if e.Path == "" {
 		return "twin/cloud: bad request: " + e.Msg

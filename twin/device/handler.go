@@ -10,6 +10,7 @@ type TypeError struct {
 	Val  string    // the value received, as JSON (truncated to 64 bytes)
 }
 
+// Error describes the failure: what, where and the rule broken.
 func (e *TypeError) Error() string {
 	return "want " + e.Want + ", got " + e.Got.String() + " " + e.Val
 }

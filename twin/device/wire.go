@@ -18,6 +18,7 @@ type RejectedError struct {
 	Message string
 }
 
+// Error describes the failure: what, where and the rule broken.
 func (e *RejectedError) Error() string {
 	s := "twin/device: " + e.Op + " rejected (" + strconv.Itoa(e.Code) + " " + e.Rule
 	if e.Detail != "" {

@@ -13,6 +13,7 @@ type KeyError struct {
 	Rule  string
 }
 
+// Error describes the failure: what, where and the rule broken.
 func (e *KeyError) Error() string {
 	s := "store: invalid " + e.Field + " " + strconv.Quote(e.Value) + ": " + e.Rule
 	if e.Index >= 0 {

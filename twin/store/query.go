@@ -77,6 +77,7 @@ type QueryError struct {
 	Rule  string
 }
 
+// Error describes the failure: what, where and the rule broken.
 func (e *QueryError) Error() string { return "store: invalid query: " + e.Field + ": " + e.Rule }
 
 // Unwrap returns ErrInvalidQuery.

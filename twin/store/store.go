@@ -57,6 +57,7 @@ type ConflictError struct {
 	Current      uint64 // the stored version (0: absent)
 }
 
+// Error describes the failure: what, where and the rule broken.
 func (e *ConflictError) Error() string {
 	return "store: version conflict on " + keyString(e.Device, e.Name) + ": expected version " +
 		strconv.FormatUint(e.Expected, 10) + ", stored version " + strconv.FormatUint(e.Current, 10)
@@ -85,6 +86,7 @@ type CorruptError struct {
 	Reason       string
 }
 
+// Error describes the failure: what, where and the rule broken.
 func (e *CorruptError) Error() string {
 	s := "store: corrupt record " + keyString(e.Device, e.Name) + ": " + e.Reason
 	if e.Location != "" {
