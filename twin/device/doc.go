@@ -28,8 +28,12 @@
 //     added and deleted offline sends nothing), with the time each leaf really changed
 //     ("stamps", from Config.Now) so the cloud's metadata keeps the offline write times.
 //   - Failed requests (timeouts, lost connection) are retried every Config.RetryInterval while
-//     connected; nothing pending is dropped. A change the service rejects (4xx) is rolled back
-//     locally and returned by Report.
+//     connected; nothing pending is dropped. When Report can send at once it returns the
+//     service's verdict: a change the service rejects (4xx) is rolled back locally and returned
+//     as a [*RejectedError]. When a fetch or send is already under way (or Report is called from
+//     a handler), the client's goroutine sends the change and Report returns nil.
+//   - [Client.Sync] forces a fetch; [Client.Synced], [Client.Pending], [Client.Version],
+//     [Client.Stats] and [Client.OnVersion] let applications and tests observe progress.
 //
 // # Conflict policy
 //
