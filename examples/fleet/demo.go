@@ -14,6 +14,10 @@ import (
 	"github.com/fleetkit/fleetkit/broker"
 	"github.com/fleetkit/fleetkit/transport"
 	"github.com/fleetkit/fleetkit/transport/mqtt"
+	"github.com/fleetkit/fleetkit/twin"
+	"github.com/fleetkit/fleetkit/twin/cloud"
+	"github.com/fleetkit/fleetkit/twin/device"
+	"github.com/fleetkit/fleetkit/twin/store"
 )
 
 // Config is the demo's scenario.
@@ -36,6 +40,8 @@ type Summary struct {
 	RequestsOK       int
 	RequestP50       time.Duration
 	RequestMax       time.Duration
+	TwinConverged    int           // devices whose twin acknowledged the new desired setting
+	TwinTime         time.Duration // from the cloud's change to the last acknowledgement
 	SpoofRefused     bool
 	SpoofErr         string
 	ConnectTime      time.Duration
@@ -201,6 +207,14 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Summary, error) {
 	fmt.Fprintf(out, "requests:   %d/%d answered, p50 %v, max %v\n", sum.RequestsOK, sum.Requests,
 		sum.RequestP50.Round(10*time.Microsecond), sum.RequestMax.Round(10*time.Microsecond))
 
+	// Digital twins: the cloud changes a desired setting on every device; each device applies it
+	// and acknowledges the desired version it applied.
+	if err := runTwins(sctx, cloud, devs, sum); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(out, "twin:       report_every_s=30 applied and acknowledged by %d/%d devices in %v\n",
+		sum.TwinConverged, len(devs), sum.TwinTime.Round(time.Millisecond))
+
 	// Identity on the wire must match the authenticated identity: dev-001 may not speak for dev-002.
 	if cfg.Devices >= 2 {
 		err := devs[0].Publish(sctx, &transport.Message{Topic: transport.DeviceTopic(devs[1].ID(), transport.KindTelemetry), Payload: []byte(`{"seq":999}`), QoS: transport.AtLeastOnce})
@@ -224,4 +238,72 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Summary, error) {
 		<-ctx.Done()
 	}
 	return sum, nil
+}
+
+// runTwins starts the twin service on the cloud connection and a twin client on every device,
+// changes the desired reporting interval of every device, and waits until each twin document
+// shows the device's acknowledgement of that desired version.
+func runTwins(ctx context.Context, cc *mqtt.Client, devs []*mqtt.Client, sum *Summary) error {
+	svc, err := cloud.New(cc, cloud.Config{Store: store.NewMemory(twin.Limits{})})
+	if err != nil {
+		return err
+	}
+	if err := svc.Start(ctx); err != nil {
+		return fmt.Errorf("twin service: %w", err)
+	}
+	defer svc.Close()
+	for _, d := range devs {
+		tc, err := device.New(d, device.Config{Name: "config"})
+		if err != nil {
+			return err
+		}
+		var interval atomic.Int64
+		if err := tc.HandleInt("report_every_s", func(v int64) error {
+			if v < 1 {
+				return fmt.Errorf("report_every_s %d: must be at least 1", v)
+			}
+			interval.Store(v)
+			return nil
+		}); err != nil {
+			return err
+		}
+		if err := tc.Start(ctx); err != nil {
+			return fmt.Errorf("%s twin: %w", d.ID(), err)
+		}
+		defer tc.Close()
+	}
+	patch, err := twin.ParseObject([]byte(`{"report_every_s":30}`), twin.Limits{})
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	want := map[string]bool{}
+	for _, d := range devs {
+		if _, err := svc.UpdateDesired(ctx, d.ID(), "config", patch, 0); err != nil {
+			return fmt.Errorf("%s desired: %w", d.ID(), err)
+		}
+		want[d.ID()] = true
+	}
+	for len(want) > 0 {
+		for id := range want {
+			doc, err := svc.Get(ctx, id, "config")
+			if err != nil {
+				return fmt.Errorf("%s twin: %w", id, err)
+			}
+			if a, ok := doc.Ack("report_every_s"); ok && a.Code == 200 && doc.DesiredVersion() > 0 && a.Version >= doc.DesiredVersion() {
+				delete(want, id)
+				sum.TwinConverged++
+			}
+		}
+		if len(want) == 0 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("twin: %d devices did not acknowledge: %w", len(want), ctx.Err())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	sum.TwinTime = time.Since(start)
+	return nil
 }

@@ -24,10 +24,13 @@ func TestDemo(t *testing.T) {
 	if sum.RequestsOK != 8 {
 		t.Errorf("requests answered %d of 8", sum.RequestsOK)
 	}
+	if sum.TwinConverged != 8 {
+		t.Errorf("twins converged %d of 8", sum.TwinConverged)
+	}
 	if !sum.SpoofRefused {
 		t.Errorf("spoofed publish not refused: %q", sum.SpoofErr)
 	}
-	for _, want := range []string{"embedded MQTT broker", "devices:    8 connected", "telemetry:  200 sent, 200 received", "requests:   8/8 answered", "refused", "ok"} {
+	for _, want := range []string{"embedded MQTT broker", "devices:    8 connected", "telemetry:  200 sent, 200 received", "requests:   8/8 answered", "acknowledged by 8/8 devices", "refused", "ok"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("summary lacks %q:\n%s", want, out.String())
 		}

@@ -1,6 +1,8 @@
 // Command fleet is fleetkit's one-command demo: an embedded MQTT broker, a cloud role and N
 // device roles in one process. Devices stream telemetry and ask the cloud a question; the cloud
-// answers; one device tries to publish as another and is refused. It prints a summary and exits 0.
+// answers; the cloud changes a desired setting in every device's twin and each device applies and
+// acknowledges it; one device tries to publish as another and is refused. It prints a summary and
+// exits 0.
 //
 //	go run ./examples/fleet                    # embedded broker, 20 devices
 //	go run ./examples/fleet -devices 200 -messages 50
