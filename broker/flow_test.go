@@ -15,6 +15,16 @@ import (
 // Receive Maximum consumes them. It returns what the subscriber got within the time bound.
 func flowRun(t *testing.T, b *Broker, rm uint16, n int, bound time.Duration) []*paho.Publish {
 	t.Helper()
+	got, err := flowTry(t, b, rm, n, bound)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// flowTry is flowRun that returns a publish failure instead of failing the test.
+func flowTry(t *testing.T, b *Broker, rm uint16, n int, bound time.Duration) ([]*paho.Publish, error) {
+	t.Helper()
 	sub := mustDial(t, b.Addr(), &paho.Connect{
 		ClientID: "sub", CleanStart: true, Username: DemoCloudUser, UsernameFlag: true,
 		Properties: &paho.ConnectProperties{ReceiveMaximum: u16(rm)},
@@ -46,10 +56,10 @@ func flowRun(t *testing.T, b *Broker, rm uint16, n int, bound time.Duration) []*
 	wg.Wait()
 	close(errs)
 	for err := range errs {
-		t.Fatal(err)
+		return sub.in.all(), err
 	}
 	sub.in.waitN(n, bound)
-	return sub.in.all()
+	return sub.in.all(), nil
 }
 
 // TestReceiveMaximumDelivery is the regression test for mochi v2.7.9's flow-control stall: a
@@ -111,8 +121,31 @@ func TestReceiveMaximumPerPublisherOrder(t *testing.T) {
 // starts failing, mochi has fixed the bug and the workaround (flow.go) can be reconsidered.
 func TestMochiFlowControlStalls(t *testing.T) {
 	const n = 2000
-	b := startBroker(t, Config{}, func(b *Broker) { b.mochiFlowControl = true })
-	got := flowRun(t, b, 10, n, 2*time.Second)
+	b, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.mochiFlowControl = true
+	if err := b.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// With its own flow control mochi can also deadlock internally (seen under -race: a
+	// recursive read lock of a client's inflight map with a writer waiting), and then Close
+	// cannot finish. Close in the background with a bound and abandon a deadlocked mochi.
+	t.Cleanup(func() {
+		done := make(chan struct{})
+		go func() { _ = b.Close(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Log("mochi deadlocked internally; its goroutines are abandoned")
+		}
+	})
+	got, err := flowTry(t, b, 10, n, 2*time.Second)
+	if err != nil {
+		// Publishes timing out is the stall seen from the publisher's side.
+		t.Logf("publisher stalled: %v", err)
+	}
 	if len(got) >= n {
 		t.Fatalf("received all %d messages with mochi's flow control: the upstream stall is gone", n)
 	}
