@@ -103,7 +103,7 @@ func TestFloatHalfRoundTrip(t *testing.T) {
 		if h&0x7c00 == 0x7c00 {
 			continue // Inf/NaN covered above
 		}
-		f := halfToFloat64(uint16(h))
+		f := HalfToFloat64(uint16(h))
 		got := AppendFloat64(nil, f)
 		if len(got) != 3 || got[0] != 0xf9 || uint16(got[1])<<8|uint16(got[2]) != uint16(h) {
 			t.Fatalf("half %#04x (%v) re-encoded as %x", h, f, got)

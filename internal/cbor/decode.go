@@ -302,7 +302,7 @@ func (d *Decoder) ReadFloat() (float64, error) {
 	var f float64
 	switch h.Info {
 	case 25:
-		f = halfToFloat64(uint16(h.Arg))
+		f = HalfToFloat64(uint16(h.Arg))
 	case 26:
 		f = float64(math.Float32frombits(uint32(h.Arg)))
 	case 27:

@@ -30,8 +30,9 @@ func float32ToHalf(f float32) (uint16, bool) {
 	return 0, false
 }
 
-// halfToFloat64 converts IEEE 754 binary16 bits to float64.
-func halfToFloat64(h uint16) float64 {
+// HalfToFloat64 converts IEEE 754 binary16 bits (a CBOR half-precision float) to float64,
+// exactly.
+func HalfToFloat64(h uint16) float64 {
 	exp := int(h>>10) & 0x1f
 	mant := float64(h & 0x3ff)
 	var v float64

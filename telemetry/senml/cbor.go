@@ -484,7 +484,7 @@ func (c *cborParser) number(field string) (float64, error) {
 	case h.major == cbor.MajorNegInt:
 		v = -1 - float64(h.arg)
 	case h.major == cbor.MajorSimple && h.info == 25:
-		v = halfToFloat64(uint16(h.arg))
+		v = cbor.HalfToFloat64(uint16(h.arg))
 	case h.major == cbor.MajorSimple && h.info == 26:
 		v = float64(math.Float32frombits(uint32(h.arg)))
 	case h.major == cbor.MajorSimple && h.info == 27:
@@ -494,27 +494,4 @@ func (c *cborParser) number(field string) (float64, error) {
 	}
 	c.off += h.size
 	return v, nil
-}
-
-// halfToFloat64 converts IEEE 754 binary16 bits to float64 (exactly).
-func halfToFloat64(h uint16) float64 {
-	exp := int(h>>10) & 0x1f
-	mant := float64(h & 0x3ff)
-	var v float64
-	switch exp {
-	case 0:
-		v = math.Ldexp(mant, -24)
-	case 31:
-		if mant == 0 {
-			v = math.Inf(1)
-		} else {
-			v = math.NaN()
-		}
-	default:
-		v = math.Ldexp(mant+1024, exp-25)
-	}
-	if h&0x8000 != 0 {
-		v = -v
-	}
-	return v
 }
