@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eclipse/paho.golang/packets"
 	"github.com/eclipse/paho.golang/paho"
 )
 
@@ -89,7 +90,11 @@ func dial(t testing.TB, addr string, tlsCfg *tls.Config, cp *paho.Connect) (*cli
 	var conn net.Conn
 	var err error
 	if tlsCfg != nil {
-		conn, err = tls.Dial("tcp", addr, tlsCfg)
+		// paho.golang may write from several goroutines; tls.Conn needs its writes serialized.
+		var tc *tls.Conn
+		if tc, err = tls.Dial("tcp", addr, tlsCfg); err == nil {
+			conn = packets.NewThreadSafeConn(tc)
+		}
 	} else {
 		conn, err = net.Dial("tcp", addr)
 	}
