@@ -47,7 +47,9 @@
 // QoS 0 and 1 (the broker advertises Maximum QoS 1, fleetkit's contract; QoS 2 requests are
 // downgraded), retained messages, shared subscriptions ($share/{group}/{filter}, cloud only),
 // message expiry, session expiry (persistent sessions keep their QoS 1 messages while the
-// client is away), will messages with will delay, subscription identifiers and topic aliases.
+// client is away) and will messages, each covered by a test with a paho.golang client. mochi
+// also provides will delay, subscription identifiers and topic aliases; fleetkit does not test
+// them.
 // Per client the broker holds at most [Config.QueueLimit] messages (default 8192); messages
 // beyond it are dropped and counted in Stats.Dropped, never silently.
 // Sessions live in memory: they do not survive Close.
