@@ -2,9 +2,8 @@ package suit_test
 
 import (
 	"crypto/ecdsa"
-	"crypto/x509"
+	"crypto/elliptic"
 	"encoding/hex"
-	"encoding/pem"
 	"fmt"
 	"os"
 	"strings"
@@ -15,10 +14,8 @@ import (
 
 func Example() {
 	// The SUIT draft's example 1 and the public half of its published ES256 key.
-	pemBytes, _ := os.ReadFile("testdata/private_key.pem")
-	block, _ := pem.Decode(pemBytes)
-	key, _ := x509.ParsePKCS8PrivateKey(block.Bytes)
-	trusted, _ := cose.NewVerifier(cose.ES256, nil, &key.(*ecdsa.PrivateKey).PublicKey)
+	pub, _ := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), publishedPublicKey)
+	trusted, _ := cose.NewVerifier(cose.ES256, nil, pub)
 	hexBytes, _ := os.ReadFile("testdata/example1.signed.hex")
 	envelope, _ := hex.DecodeString(strings.Join(strings.Fields(string(hexBytes)), ""))
 
@@ -44,3 +41,9 @@ func Example() {
 	// fetch from http://example.com/file.bin
 	// suit: manifest: digest mismatch
 }
+
+// publishedPublicKey is the public half of the SUIT draft's published ES256 example key
+// (testdata/private_key.pem), uncompressed SEC 1 form.
+var publishedPublicKey, _ = hex.DecodeString("04" +
+	"8496811aae0baaabd26157189eecda26beaa8bf11b6f3fe6e2b5659c85dbc0ad" +
+	"3b1f2a4b6c098131c0a36dacd1d78bd381dcdfb09c052db33991db7338b4a896")
