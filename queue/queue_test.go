@@ -307,7 +307,11 @@ func TestCorruption(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if seq, err := q.Append([]byte("after")); err != nil || seq != uint64(41-c.lost) || c.torn && c.lost != 1 {
+			want := uint64(41)
+			if c.torn { // the torn record never completed: its number is reused
+				want = 40
+			}
+			if seq, err := q.Append([]byte("after")); err != nil || seq != want {
 				t.Fatalf("append after recovery: %d %v", seq, err)
 			}
 		})
