@@ -42,6 +42,9 @@ func readCheckpoint(b []byte, above map[uint64]struct{}) (head uint64, reason st
 		return 0, "checkpoint checksum mismatch"
 	}
 	head = binary.LittleEndian.Uint64(body[8:16])
+	if head > maxSeq {
+		return 0, "checkpoint head out of range"
+	}
 	n := binary.LittleEndian.Uint32(body[16:20])
 	if uint64(len(body)-20) != uint64(n)*8 {
 		return 0, "checkpoint length does not match its count"
@@ -87,6 +90,9 @@ func replayAckLog(b []byte, head *uint64, above map[uint64]struct{}) *damage {
 		}
 		for i := 1; i < len(p); i += 8 {
 			s := binary.LittleEndian.Uint64(p[i:])
+			if s > maxSeq {
+				return &damage{int64(off), int64(len(b)), "sequence number out of range"}
+			}
 			switch {
 			case p[0] == ackKindDrop && s > *head:
 				*head = s

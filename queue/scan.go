@@ -1,5 +1,9 @@
 package queue
 
+// maxSeq is the largest sequence number a record may carry; it leaves
+// room so that counters never wrap.
+const maxSeq = 1 << 62
+
 // scannedRecord is an intact record found by scanSegment.
 type scannedRecord struct {
 	seq       uint64
@@ -41,7 +45,7 @@ func scanSegment(data []byte, maxPayload int, prev uint64) scanResult {
 	}
 	for off < len(data) {
 		seq, _, n, st := parseFrame(data[off:], maxPayload)
-		if st == frameOK && seq > prev {
+		if st == frameOK && seq > prev && seq <= maxSeq {
 			r.records = append(r.records, scannedRecord{seq, int64(off), int64(n)})
 			prev = seq
 			off += n
@@ -50,6 +54,9 @@ func scanSegment(data []byte, maxPayload int, prev uint64) scanResult {
 		reason := st.String()
 		if st == frameOK {
 			reason = "sequence number not increasing"
+			if seq > maxSeq {
+				reason = "sequence number out of range"
+			}
 		}
 		if st == frameBadPayload || (st == frameOK) {
 			// The header checksum held, so the length is trusted.
@@ -74,7 +81,7 @@ func scanSegment(data []byte, maxPayload int, prev uint64) scanResult {
 func resync(data []byte, from, maxPayload int, prev uint64) int {
 	for i := from; i+frameHeaderSize <= len(data); i++ {
 		seq, _, _, st := parseFrame(data[i:], maxPayload)
-		if st == frameOK && seq > prev {
+		if st == frameOK && seq > prev && seq <= maxSeq {
 			return i
 		}
 	}
