@@ -20,8 +20,10 @@ func (q *Queue) Append(rec []byte) (uint64, error) {
 		return 0, ErrClosed
 	}
 	fsz := int64(frameHeaderSize + len(rec))
-	if err := q.makeRoom(fsz); err != nil {
-		return 0, err
+	if q.cfg.MaxBytes > 0 || q.cfg.MaxRecords > 0 {
+		if err := q.makeRoom(fsz); err != nil {
+			return 0, err
+		}
 	}
 	act := q.segs[len(q.segs)-1]
 	if q.broken || (act.size+fsz > q.cfg.SegmentSize && act.count() > 0) {
