@@ -24,12 +24,13 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // appendFrame appends the frame of payload with seq to dst.
 func appendFrame(dst []byte, seq uint64, payload []byte) []byte {
-	var h [frameHeaderSize]byte
+	start := len(dst)
+	dst = append(dst, make([]byte, frameHeaderSize)...)
+	h := dst[start:]
 	binary.LittleEndian.PutUint32(h[0:4], uint32(len(payload)))
 	binary.LittleEndian.PutUint64(h[4:12], seq)
 	binary.LittleEndian.PutUint32(h[12:16], crc32.Checksum(h[:12], castagnoli))
 	binary.LittleEndian.PutUint32(h[16:20], crc32.Checksum(payload, castagnoli))
-	dst = append(dst, h[:]...)
 	return append(dst, payload...)
 }
 
