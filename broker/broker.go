@@ -125,8 +125,8 @@ func (b *Broker) Start(ctx context.Context) error {
 	return nil
 }
 
-// Close disconnects every client (MQTT v5 clients receive DISCONNECT 0x8B, server shutting
-// down), closes the listeners and returns once every goroutine the broker started for them has
+// Close drops every client connection (without a DISCONNECT packet: mochi's path for sending
+// them can deadlock, see listener.Close), closes the listeners and returns once every goroutine the broker started for them has
 // ended: accept loops, connection readers and writers. mochi's housekeeping goroutine is
 // signalled and exits on its own right after. Close is idempotent and always returns nil.
 func (b *Broker) Close() error {
