@@ -388,10 +388,20 @@ func (l *outboxLog) ackLocked(seq uint64) error {
 		}
 		l.order = kept
 	}
-	if l.ackCount > 4*len(l.index)+4096 {
+	// Rewrite the ack file when most of it is no longer needed: acknowledgements of records in
+	// deleted segments. (Those of records still in a live segment must stay.)
+	if l.ackCount > 2*l.neededAcks()+4096 {
 		return l.rewriteAcks()
 	}
 	return nil
+}
+
+// neededAcks counts the acknowledged records still inside the remaining segments.
+func (l *outboxLog) neededAcks() int {
+	if len(l.segs) == 0 {
+		return 0
+	}
+	return int(l.next-l.segs[0].first) - len(l.index)
 }
 
 func (l *outboxLog) removeSegment(s *segment) {
