@@ -31,8 +31,9 @@ type Client struct {
 	maxPkt  int          // broker's maximum packet size, 0 = unlimited
 	closed  bool
 
-	stop chan struct{} // closed by Close
-	done chan struct{} // closed when the manager goroutine has exited
+	ctx    context.Context    // the manager's lifetime
+	cancel context.CancelFunc // called by Close
+	done   chan struct{}      // closed when the manager goroutine has exited
 	once sync.Once
 
 	mbox transport.Mailbox // between paho's reader and the handlers
@@ -56,7 +57,6 @@ func New(cfg Config) (*Client, error) {
 		cfg:     cfg,
 		servers: servers,
 		inbox:   transport.NewInbox(cfg.ClientID, cfg.Cloud),
-		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
 	}
 	c.mbox = transport.Mailbox{Dispatch: c.router.Dispatch, Limit: 64 * int(cfg.ReceiveMaximum)}
@@ -68,6 +68,7 @@ func New(cfg Config) (*Client, error) {
 			return nil, err
 		}
 	}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
 	go c.run()
 	return c, nil
 }
@@ -93,7 +94,7 @@ func (c *Client) Close() error {
 		c.mu.Lock()
 		c.closed = true
 		c.mu.Unlock()
-		close(c.stop)
+		c.cancel()
 	})
 	<-c.done
 	c.mbox.Close()
@@ -104,15 +105,7 @@ func (c *Client) Close() error {
 func (c *Client) run() {
 	defer close(c.done)
 	defer c.st.Set(transport.Closed, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() {
-		select {
-		case <-c.stop:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
+	ctx := c.ctx
 	first := true
 	attempt := 0
 	for n := 0; ; n++ {
