@@ -34,7 +34,7 @@ type Client struct {
 	ctx    context.Context    // the manager's lifetime
 	cancel context.CancelFunc // called by Close
 	done   chan struct{}      // closed when the manager goroutine has exited
-	once sync.Once
+	once   sync.Once
 
 	mbox transport.Mailbox // between paho's reader and the handlers
 	// awaiting counts goroutines waiting for an acknowledgement (PUBACK, SUBACK, UNSUBACK) that
